@@ -1,0 +1,202 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { startServer } from './app.ts';
+import { createSystemUser } from './auth/service.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { OPERATION_TYPES, type OperationType } from './domain/operations/schema.ts';
+import { startSystemOperation } from './domain/operations/service.ts';
+import { createLogger, createMetrics } from './observability.ts';
+import { DEMO, seedDemo } from './seed/demo.ts';
+import { pruneProductUsage } from './telemetry/prune.ts';
+import { createRecorder } from './telemetry/recorder.ts';
+
+/** Parses a whole number within bounds, for option values. */
+const intOption = (name: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+
+/** Opens the configured database with migrations applied, runs `fn`, closes it. */
+async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  // Interactive: prompt without echoing what is typed.
+  let muted = false;
+  const output = new Writable({ write: (chunk, _enc, cb) => (muted || process.stdout.write(chunk), cb()) });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  process.stdout.write('Password: ');
+  muted = true;
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stdout.write('\n');
+  return answer;
+}
+
+export function buildCli(): Command {
+  const program = new Command('tenantpilot')
+    .description('TenantPilot product-usage telemetry: API server and operations')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+
+  program
+    .command('serve')
+    .description('Serve the HTTP API (tRPC at /trpc, /healthz, /metrics); applies pending migrations first')
+    .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: PORT or 4310)', intOption('--port', 0, 65535))
+    .action(async (opts: { host?: string; port?: number }) => {
+      const base = loadConfig();
+      const config = { ...base, host: opts.host ?? base.host, port: opts.port ?? base.port };
+      const server = await startServer(config);
+      console.log(`TenantPilot API listening on ${server.url} (${config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'})`);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        server.deps.log.info({ signal }, 'shutting down');
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations and exit')
+    .action(async () => {
+      const config = loadConfig();
+      const db = await openDatabase(config.database);
+      try {
+        const applied = await migrate(db);
+        console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('system-user:create')
+    .description('Create a platform operator (system plane); the password is read from stdin')
+    .requiredOption('--email <email>', 'e-mail address used to sign in')
+    .option('--name <name>', 'display name (default: the e-mail address)')
+    .option('--password-stdin', 'read the password from standard input (the default when stdin is not a terminal)')
+    .action(async (opts: { email: string; name?: string; passwordStdin?: boolean }) => {
+      const config = loadConfig();
+      const password = await readPassword(!!opts.passwordStdin);
+      await withDatabase(config, async (db) => {
+        const user = await createSystemUser(db.prisma, { email: opts.email, displayName: opts.name ?? opts.email, password });
+        console.log(`Created system user ${user.email} (${user.id}) with permission system.dashboard.view`);
+      });
+    });
+
+  program
+    .command('seed:demo')
+    .description('Create the demo identities and drive N real source actions spread over D days (idempotent)')
+    .option('--events <n>', 'telemetry-bearing actions to perform', intOption('--events', 0, 10_000_000), 500)
+    .option('--days <d>', 'spread the actions over the last D days', intOption('--days', 1, 3650), 30)
+    .action(async (opts: { events: number; days: number }) => {
+      const config = loadConfig();
+      const log = createLogger('warn');
+      await withDatabase(config, async (db) => {
+        const bar = opts.events >= 200 && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding [{bar}] {value}/{total} actions | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
+        bar?.start(opts.events, 0);
+        let lastReported = 0;
+        const result = await seedDemo(
+          { db: db.prisma, telemetry: createRecorder({ log, metrics: createMetrics() }) },
+          {
+            events: opts.events,
+            days: opts.days,
+            password: process.env.TENANTPILOT_DEMO_PASSWORD || undefined,
+            onProgress: (done, total) => {
+              if (bar) return bar.update(done);
+              if (total >= 200 && done - lastReported >= total / 10) {
+                lastReported = done;
+                console.log(`Seeding: ${done}/${total} actions`);
+              }
+            },
+          },
+        );
+        bar?.stop();
+        console.log(result.identitiesCreated ? 'Created the demo identities:' : 'Demo identities already exist (passwords unchanged):');
+        for (const w of DEMO.workspaces) console.log(`  workspace ${w.name}: tenants ${w.tenants.map((t) => t.slug).join(', ')}`);
+        for (const u of DEMO.users) console.log(`  admin user ${u.email}`);
+        console.log(`  system operator ${DEMO.operator.email}`);
+        if (result.generatedPassword) console.log(`Demo password (shown once): ${result.generatedPassword}`);
+        else if (result.identitiesCreated) console.log('Demo password: the value of TENANTPILOT_DEMO_PASSWORD');
+        if (result.skippedEvents) console.log('Demo actions were seeded before; none added.');
+        else console.log(`Performed ${result.actions} source action(s) over the last ${opts.days} day(s).`);
+      });
+    });
+
+  program
+    .command('product-usage:prune')
+    .description('Delete telemetry rows older than the retention window (TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS)')
+    .option('--dry-run', 'only count the rows that would be deleted')
+    .action(async (opts: { dryRun?: boolean }) => {
+      const config = loadConfig();
+      const log = createLogger('warn');
+      await withDatabase(config, async (db) => {
+        const result = await pruneProductUsage(
+          { db, log, metrics: createMetrics() },
+          { retentionDays: config.retentionDays, now: new Date(), dryRun: !!opts.dryRun },
+        );
+        if (result.status === 'skipped') {
+          console.log(`Skipped: ${result.reason}.`);
+          return;
+        }
+        const when = `older than ${config.retentionDays} day(s) (before ${result.cutoff.toISOString()})`;
+        console.log(result.dryRun ? `Would delete ${result.deleted} telemetry row(s) ${when}.` : `Deleted ${result.deleted} telemetry row(s) ${when}.`);
+      });
+    });
+
+  program
+    .command('operations:start')
+    .description('Start a scheduled or system operation run (no initiator: never an adoption signal)')
+    .requiredOption('--tenant <slug>', 'tenant slug')
+    .requiredOption('--type <type>', `operation type: ${OPERATION_TYPES.join(', ')}`)
+    .option('--trigger <trigger>', 'scheduled or system', 'scheduled')
+    .action(async (opts: { tenant: string; type: string; trigger: string }) => {
+      if (!(OPERATION_TYPES as readonly string[]).includes(opts.type)) throw new InvalidArgumentError(`--type must be one of ${OPERATION_TYPES.join(', ')}`);
+      if (opts.trigger !== 'scheduled' && opts.trigger !== 'system') throw new InvalidArgumentError('--trigger must be scheduled or system');
+      const config = loadConfig();
+      await withDatabase(config, async (db) => {
+        const tenant = await db.prisma.tenant.findUnique({ where: { slug: opts.tenant } });
+        if (!tenant) throw new InvalidArgumentError(`no tenant with slug ${opts.tenant}`);
+        const run = await startSystemOperation(
+          { db: db.prisma, now: () => new Date() },
+          { tenantId: tenant.id, type: opts.type as OperationType, trigger: opts.trigger as 'scheduled' | 'system' },
+        );
+        console.log(`Started ${run.trigger} run ${run.id} (${run.type}) on ${opts.tenant}`);
+      });
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    const message = err instanceof ConfigError || err instanceof InvalidArgumentError ? err.message : `${(err as Error).message}`;
+    console.error(`tenantpilot: ${message.split('\n')[0]}`);
+    process.exit(1);
+  }
+}

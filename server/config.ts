@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Environment → validated configuration. An invalid value is a startup error naming the variable. */
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (leave unset for the embedded database)')
+    .optional(),
+  TENANTPILOT_DATA_DIR: z.string().min(1).default('./.tenantpilot'),
+  TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be an integer from 1 to 3650' })
+    .int('must be an integer from 1 to 3650')
+    .min(1, 'must be an integer from 1 to 3650')
+    .max(3650, 'must be an integer from 1 to 3650')
+    .default(90),
+  TENANTPILOT_PRUNE_CRON: z.string().min(1).default('15 3 * * *'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4310),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TENANTPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  retentionDays: number;
+  pruneCron: string;
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['TENANTPILOT_LOG_LEVEL'];
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset, as in most shells' `VAR= cmd` usage.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: resolve(e.TENANTPILOT_DATA_DIR) },
+    retentionDays: e.TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS,
+    pruneCron: e.TENANTPILOT_PRUNE_CRON,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.TENANTPILOT_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.ts';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient } from './generated/client.ts';
+
+export { Prisma, PrismaClient } from './generated/client.ts';
+export type * from './generated/client.ts';
+
+/** A Prisma client or an interactive-transaction handle: what repositories and services take. */
+export type Db = PrismaClient;
+export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+/**
+ * Runs multi-statement SQL outside Prisma (migrations) and holds session-level advisory locks.
+ * PGlite is one in-process connection; PostgreSQL gets one dedicated pooled connection per call.
+ */
+export type SqlSession = {
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+};
+
+export type Database = {
+  kind: 'pglite' | 'postgres';
+  prisma: PrismaClient;
+  /** Runs `fn` on one connection (session state such as advisory locks stays on it). */
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export async function openDatabase(database: Config['database']): Promise<Database> {
+  return database.kind === 'pglite' ? openPglite(database.dataDir) : openPostgres(database.url);
+}
+
+/** An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. */
+export async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
+  // contract is the same (verified by the whole test suite running on it).
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory });
+  // PGlite has a single connection; serialize raw sessions against each other (Prisma's own
+  // transactions are serialized by the adapter).
+  let queue: Promise<unknown> = Promise.resolve();
+  const session: SqlSession = {
+    exec: async (sql) => void (await pglite.exec(sql)),
+    query: async <T,>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+  };
+  return {
+    kind: 'pglite',
+    prisma,
+    withSession<T>(fn: (s: SqlSession) => Promise<T>) {
+      const run = queue.then(() => fn(session));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+export async function openPostgres(url: string, opts: { poolSize?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    prisma,
+    async withSession<T>(fn: (s: SqlSession) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          exec: async (sql) => void (await client.query(sql)),
+          query: async <R,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[],
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const requestGenerationInput = z.strictObject({ tenantId: z.uuid() });
