@@ -49,7 +49,7 @@ function refuseOtherPlane(token: string | undefined, plane: 'admin' | 'system') 
   if (tokenPlane && tokenPlane !== plane) {
     throw new TRPCError({
       code: 'FORBIDDEN',
-      message: `An ${tokenPlane}-plane token is not accepted by ${plane}-plane procedures`,
+      message: `${tokenPlane === "admin" ? "An" : "A"} ${tokenPlane}-plane token is not accepted by ${plane}-plane procedures`,
     });
   }
 }

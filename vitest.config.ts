@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Unit tests run once. Integration tests run on the embedded database (PGlite) always, and again on
+ * PostgreSQL when TEST_DATABASE_URL is set; each test file gets its own database.
+ * Playwright specs (test/e2e) are not vitest's.
+ */
+const integration = (db: 'pglite' | 'postgres') => ({
+  extends: true as const,
+  test: {
+    name: `integration:${db}`,
+    include: ['test/integration/**/*.test.ts'],
+    env: { TP_TEST_DB: db },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], testTimeout: 30_000 } },
+      integration('pglite'),
+      ...(process.env.TEST_DATABASE_URL ? [integration('postgres')] : []),
+    ],
+  },
+});
