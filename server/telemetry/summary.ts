@@ -7,7 +7,15 @@ export const WINDOWS = { '24h': DAY_MS, '7d': 7 * DAY_MS, '30d': 30 * DAY_MS, '9
 export type SummaryWindow = keyof typeof WINDOWS;
 export const summaryInput = z.strictObject({ window: z.enum(Object.keys(WINDOWS) as [SummaryWindow, ...SummaryWindow[]]) });
 
-export type FamilySummary = { event: EventName; label: string; count: number; lastOccurredAt: string | null };
+export type TrendBucket = 'hour' | 'day';
+export type FamilySummary = {
+  event: EventName;
+  label: string;
+  count: number;
+  lastOccurredAt: string | null;
+  /** Counts per UTC bucket covering the window, oldest first (the first and last may be partial); sums to `count`. */
+  trend: number[];
+};
 export type TelemetrySummary = {
   window: SummaryWindow;
   from: string;
@@ -16,6 +24,7 @@ export type TelemetrySummary = {
   isEmpty: boolean;
   totalEvents: number;
   activeWorkspaces: number;
+  trendBucket: TrendBucket;
   families: FamilySummary[];
 };
 
@@ -49,21 +58,26 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
   const to = now;
   const from = new Date(to.getTime() - WINDOWS[window]);
   const p = windowPlan(from, to);
+  const trendBucket: TrendBucket = window === '24h' ? 'hour' : 'day';
+  const unit = trendBucket === 'hour' ? HOUR_MS : DAY_MS;
+  const buckets: number[] = [];
+  for (let b = floorTo(from, unit).getTime(); b < to.getTime(); b += unit) buckets.push(b);
   // One snapshot for both queries, so counts and active workspaces describe the same ledger.
-  const [perEvent, workspaces] = await db.$transaction([
-    db.$queryRaw<{ event_name: string; n: bigint; last: Date | null }[]>`
-      SELECT event_name, sum(n)::bigint AS n, max(last) AS last FROM (
-        SELECT event_name, sum(event_count)::bigint AS n, max(last_occurred_at) AS last
+  const [perBucket, workspaces] = await db.$transaction([
+    db.$queryRaw<{ event_name: string; bucket: Date; n: bigint; last: Date | null }[]>`
+      SELECT event_name, bucket, sum(n)::bigint AS n, max(last) AS last FROM (
+        SELECT event_name, date_trunc(${trendBucket}, bucket_start, 'UTC') AS bucket,
+               sum(event_count)::bigint AS n, max(last_occurred_at) AS last
           FROM product_usage_hourly_counts
          WHERE bucket_start >= ${p.hourFrom}::timestamptz AND bucket_start < ${p.hourTo}::timestamptz
-         GROUP BY event_name
+         GROUP BY 1, 2
         UNION ALL
-        SELECT event_name, count(*)::bigint, max(occurred_at)
+        SELECT event_name, date_trunc(${trendBucket}, occurred_at, 'UTC'), count(*)::bigint, max(occurred_at)
           FROM product_usage_events
          WHERE (occurred_at >= ${p.from}::timestamptz AND occurred_at < ${p.hourFrom}::timestamptz)
             OR (occurred_at >= ${p.hourTo}::timestamptz AND occurred_at < ${p.to}::timestamptz)
-         GROUP BY event_name
-      ) parts GROUP BY event_name`,
+         GROUP BY 1, 2
+      ) parts GROUP BY event_name, bucket`,
     db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*)::bigint AS n FROM (
         SELECT workspace_id FROM product_usage_workspace_days
@@ -78,14 +92,21 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
             OR (occurred_at >= ${p.hourTo}::timestamptz AND occurred_at < ${p.to}::timestamptz)
       ) w`,
   ], { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead });
-  const byEvent = new Map(perEvent.map((r) => [r.event_name, r]));
-  const families = EVENT_NAMES.map((event) => {
-    const row = byEvent.get(event);
+  const bucketIndex = new Map(buckets.map((b, i) => [b, i]));
+  const families = EVENT_NAMES.map((event): FamilySummary => {
+    const trend = buckets.map(() => 0);
+    let last: Date | null = null;
+    for (const row of perBucket) {
+      if (row.event_name !== event) continue;
+      trend[bucketIndex.get(new Date(row.bucket).getTime())!]! += Number(row.n);
+      if (row.last && (!last || new Date(row.last) > last)) last = new Date(row.last);
+    }
     return {
       event,
       label: CATALOG[event].label,
-      count: Number(row?.n ?? 0),
-      lastOccurredAt: row?.last ? new Date(row.last).toISOString() : null,
+      count: trend.reduce((a, b) => a + b, 0),
+      lastOccurredAt: last ? last.toISOString() : null,
+      trend,
     };
   });
   const totalEvents = families.reduce((sum, f) => sum + f.count, 0);
@@ -97,6 +118,7 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
     isEmpty: totalEvents === 0,
     totalEvents,
     activeWorkspaces: Number(workspaces[0]?.n ?? 0),
+    trendBucket,
     families,
   };
 }

@@ -27,7 +27,11 @@ describe('a tenant admin performing the five source actions', () => {
       ['Stored reports', 1],
       ['Review packs requested', 1],
     ]);
-    expect(summary).toMatchObject({ window: '24h', totalEvents: 5, activeWorkspaces: 1, isEmpty: false });
+    expect(summary).toMatchObject({ window: '24h', totalEvents: 5, activeWorkspaces: 1, isEmpty: false, trendBucket: 'hour' });
+    for (const family of summary.families) {
+      expect(family.trend.reduce((a, b) => a + b, 0)).toBe(family.count);
+      expect(family.trend.at(-1)).toBe(1); // the action just happened: it lands in the current hour
+    }
     expect(await ledgerCounts(app.db)).toEqual({
       'onboarding.checkpoint_completed': 1,
       'support.diagnostics_opened': 1,
