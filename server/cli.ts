@@ -53,8 +53,8 @@ async function readPassword(fromStdin: boolean): Promise<string> {
 export function buildCli(): Command {
   const program = new Command('tenantpilot')
     .description('TenantPilot product-usage telemetry: API server and operations')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    // One line per error (the usage is one `--help` away).
+    .configureOutput({ outputError: (str, write) => write(`tenantpilot: ${str.split('\n')[0]!.replace(/^error: /, '')}\n`) });
 
   program
     .command('serve')
