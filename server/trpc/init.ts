@@ -20,6 +20,8 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   // Plain JSON on the wire (no transformer): any HTTP client can call the API.
   errorFormatter({ shape, error }) {
+    // An unexpected error's own message can quote SQL or the values it refused: log it, never send it.
+    if (error.code === 'INTERNAL_SERVER_ERROR') return { ...shape, message: 'Internal server error' };
     const issues = error.code === 'BAD_REQUEST' ? inputIssues(error.cause) : undefined;
     if (!issues) return shape;
     const described = issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
