@@ -2,7 +2,16 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { SYSTEM_PERMISSIONS } from './capabilities.ts';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, decoyHash, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  DEFAULT_COST,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  costOf,
+  decoyHash,
+  hashPassword,
+  verifyPassword,
+  type ScryptCost,
+} from './passwords.ts';
 import { createAdminSession, createSystemSession, hashToken, type Plane } from './sessions.ts';
 import { clearAccount, lockedForSeconds, recordFailure, throttleKeys } from './throttle.ts';
 
@@ -23,8 +32,11 @@ type LoginDeps = { db: Db; now: () => Date; ip: string; setHeader: (name: string
 const INVALID = 'Invalid e-mail or password';
 
 /**
- * Password login for either plane. The same message and (through a decoy hash) the same cost for an
- * unknown account and a wrong password; failures counted per account and per address.
+ * Password login for either plane. The same message and the same scrypt work (a decoy hash with the
+ * cost of the real stored hashes) for an unknown account and a wrong password. Failures are counted
+ * per account and per address in the database, so every replica sees them; a locked key is refused
+ * before any password is checked, and a correct password is refused too while its key is locked, so
+ * a burst of parallel guesses learns nothing beyond the first few.
  */
 export async function login(deps: LoginDeps, plane: Plane, input: z.infer<typeof loginInput>) {
   const now = deps.now();
@@ -36,17 +48,38 @@ export async function login(deps: LoginDeps, plane: Plane, input: z.infer<typeof
     plane === 'admin'
       ? await deps.db.user.findUnique({ where: { email: input.email } })
       : await deps.db.systemUser.findUnique({ where: { email: input.email } });
-  const ok = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash()));
+  const ok = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash(await referenceCost(deps.db, plane))));
   if (!account || !ok) {
     await recordFailure(deps.db, keys, now);
     const locked = await lockedForSeconds(deps.db, keys, now);
     if (locked > 0) tooMany(deps, locked);
     throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID });
   }
-  await clearAccount(deps.db, keys);
+  // Parallel wrong guesses may have locked the key while this one was being checked.
+  const locked = await lockedForSeconds(deps.db, keys, now);
+  if (locked > 0) tooMany(deps, locked);
+  await clearAccount(deps.db, keys, now);
   const session =
     plane === 'admin' ? await createAdminSession(deps.db, account.id, now) : await createSystemSession(deps.db, account.id, now);
   return { ...session, account: { id: account.id, email: account.email, displayName: account.displayName } };
+}
+
+/**
+ * The scrypt cost of the plane's real stored hashes (its newest account's), looked up once per
+ * database and plane; the default cost while the plane has no account.
+ */
+const referenceCosts = new WeakMap<object, Partial<Record<Plane, ScryptCost>>>();
+async function referenceCost(db: Db, plane: Plane): Promise<ScryptCost> {
+  const known = referenceCosts.get(db)?.[plane];
+  if (known) return known;
+  const newest =
+    plane === 'admin'
+      ? await db.user.findFirst({ orderBy: { createdAt: 'desc' }, select: { passwordHash: true } })
+      : await db.systemUser.findFirst({ orderBy: { createdAt: 'desc' }, select: { passwordHash: true } });
+  const cost = newest ? costOf(newest.passwordHash) : undefined;
+  if (!cost) return DEFAULT_COST;
+  referenceCosts.set(db, { ...referenceCosts.get(db), [plane]: cost });
+  return cost;
 }
 
 function tooMany(deps: LoginDeps, seconds: number): never {

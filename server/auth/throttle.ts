@@ -21,27 +21,38 @@ export async function lockedForSeconds(db: Tx, keys: ThrottleKeys, now: Date): P
   return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
 }
 
+/**
+ * Counts one failure per key. One statement per key counts and, on reaching the limit, locks — so
+ * concurrent failures on several replicas all count and no reader ever sees "limit reached, not
+ * locked yet". Every `t.` on the right-hand side is the row as it was before this statement.
+ */
 export async function recordFailure(db: Tx, keys: ThrottleKeys, now: Date): Promise<void> {
+  const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
+  const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
   for (const [key, max] of [
     [keys.account, THROTTLE.maxFailuresPerAccount],
     [keys.address, THROTTLE.maxFailuresPerAddress],
   ] as const) {
-    // One statement per key so concurrent failures on several replicas all count.
     await db.$executeRaw`
-      INSERT INTO login_throttles (key, failures, window_starts_at, locked_until)
+      INSERT INTO login_throttles AS t (key, failures, window_starts_at, locked_until)
       VALUES (${key}, 1, ${now}, NULL)
       ON CONFLICT (key) DO UPDATE SET
-        failures = CASE WHEN login_throttles.window_starts_at <= ${new Date(now.getTime() - THROTTLE.windowMs)}
-                        THEN 1 ELSE login_throttles.failures + 1 END,
-        window_starts_at = CASE WHEN login_throttles.window_starts_at <= ${new Date(now.getTime() - THROTTLE.windowMs)}
-                        THEN ${now} ELSE login_throttles.window_starts_at END`;
-    await db.$executeRaw`
-      UPDATE login_throttles SET locked_until = ${new Date(now.getTime() + THROTTLE.lockMs)}, failures = 0, window_starts_at = ${now}
-      WHERE key = ${key} AND failures >= ${max}`;
+        failures = CASE WHEN t.window_starts_at <= ${windowStart} THEN 1
+                        WHEN t.failures + 1 >= ${max} THEN 0
+                        ELSE t.failures + 1 END,
+        window_starts_at = CASE WHEN t.window_starts_at <= ${windowStart} OR t.failures + 1 >= ${max} THEN ${now}
+                                ELSE t.window_starts_at END,
+        locked_until = CASE WHEN t.window_starts_at > ${windowStart} AND t.failures + 1 >= ${max} THEN ${lockUntil}
+                            ELSE t.locked_until END`;
   }
 }
 
-/** A successful login clears the account's counter (not the address's: that one protects others). */
-export async function clearAccount(db: Tx, keys: ThrottleKeys): Promise<void> {
-  await db.loginThrottle.deleteMany({ where: { key: keys.account } });
+/**
+ * A successful login clears the account's counter (not the address's: that one protects others) —
+ * unless a lock set by parallel failures is live: a correct password does not lift it.
+ */
+export async function clearAccount(db: Tx, keys: ThrottleKeys, now: Date): Promise<void> {
+  await db.loginThrottle.deleteMany({
+    where: { key: keys.account, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+  });
 }
