@@ -1,0 +1,26 @@
+import { contextBridge, ipcRenderer } from 'electron';
+import { CHANNELS, type ConsoleBridge } from '../../renderer/src/api/contract.ts';
+
+/**
+ * The renderer's only door to the outside: typed calls that main answers. No token, no Node, no raw
+ * ipcRenderer crosses into the page. Built as CommonJS (.cjs) because the window is sandboxed.
+ */
+const { api, connection } = CHANNELS;
+
+const bridge = {
+  api: {
+    authStatus: () => ipcRenderer.invoke(api.authStatus),
+    login: (input) => ipcRenderer.invoke(api.login, input),
+    bootstrap: (input) => ipcRenderer.invoke(api.bootstrap, input),
+    me: () => ipcRenderer.invoke(api.me),
+    logout: () => ipcRenderer.invoke(api.logout),
+    summary: (input) => ipcRenderer.invoke(api.summary, input),
+  },
+  connection: {
+    get: () => ipcRenderer.invoke(connection.get),
+    useRemote: (apiUrl) => ipcRenderer.invoke(connection.useRemote, apiUrl),
+    useLocal: () => ipcRenderer.invoke(connection.useLocal),
+  },
+} satisfies ConsoleBridge;
+
+contextBridge.exposeInMainWorld('tenantpilot', bridge);

@@ -1,0 +1,22 @@
+import { ToggleButton, ToggleButtonGroup } from '@mui/material';
+import type { SummaryWindow } from '../api/contract.ts';
+import { WINDOW_LABELS, WINDOWS } from './window-preference.ts';
+
+export function WindowSelector({ value, onChange }: { value: SummaryWindow; onChange: (window: SummaryWindow) => void }) {
+  return (
+    <ToggleButtonGroup
+      exclusive
+      size="small"
+      color="primary"
+      aria-label="Time window"
+      value={value}
+      onChange={(_event, next: SummaryWindow | null) => next && onChange(next)}
+    >
+      {WINDOWS.map((w) => (
+        <ToggleButton key={w} value={w}>
+          {WINDOW_LABELS[w]}
+        </ToggleButton>
+      ))}
+    </ToggleButtonGroup>
+  );
+}
