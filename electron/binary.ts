@@ -11,7 +11,7 @@ export type ElectronBinary = { found: true; path: string } | { found: false; rea
 export function findElectronBinary(projectRoot: string): ElectronBinary {
   const pathFile = join(projectRoot, 'node_modules', 'electron', 'path.txt');
   if (!existsSync(pathFile)) {
-    return { found: false, reason: 'node_modules/electron/path.txt is missing (the Electron binary was never downloaded)' };
+    return { found: false, reason: 'node_modules/electron/path.txt is missing: the binary was never downloaded' };
   }
   const relative = readFileSync(pathFile, 'utf8').trim();
   const binary = join(projectRoot, 'node_modules', 'electron', 'dist', relative);

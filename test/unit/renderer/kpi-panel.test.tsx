@@ -1,0 +1,186 @@
+// @vitest-environment jsdom
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ApiResult, TelemetrySummary } from '../../../renderer/src/api/contract.ts';
+import { KpiPanel } from '../../../renderer/src/kpi/KpiPanel.tsx';
+import { deferred, FAMILY_LABELS, fail, fakeApi, ok, summaryOf } from './fakes.ts';
+import './setup-dom.ts';
+
+const card = (name: string) => screen.getByRole('region', { name });
+const countIn = (name: string) => within(card(name)).getByTestId('kpi-count').textContent;
+
+function renderPanel(api = fakeApi(), onUnauthorized = vi.fn()) {
+  const user = userEvent.setup();
+  render(<KpiPanel api={api} onUnauthorized={onUnauthorized} />);
+  return { api, user, onUnauthorized };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('KPI panel', () => {
+  it('shows skeletons, not numbers, while the first summary loads', async () => {
+    const pending = deferred<ApiResult<TelemetrySummary>>();
+    renderPanel(fakeApi({ summary: vi.fn(() => pending.promise) }));
+
+    expect(screen.getByRole('status', { name: 'Loading usage summary' }).getAttribute('aria-busy')).toBe('true');
+    expect(screen.queryAllByTestId('kpi-count')).toHaveLength(0);
+
+    await act(async () => pending.resolve(ok(summaryOf('7d', { counts: [1, 0, 0, 0, 0] }))));
+    expect(screen.queryByRole('status', { name: 'Loading usage summary' })).toBeNull();
+  });
+
+  it('shows the five families labelled as the spec names them, with counts, freshness, and active workspaces', async () => {
+    renderPanel(fakeApi({ summary: vi.fn(async ({ window }) => ok(summaryOf(window, { counts: [4, 0, 12, 2, 1], activeWorkspaces: 3 }))) }));
+
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    expect(screen.getByRole('region', { name: 'Product telemetry' })).toBeTruthy();
+    const cards = screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent);
+    expect(cards).toEqual([...FAMILY_LABELS, 'Active workspaces']);
+    expect(countIn('Onboarding checkpoints')).toBe('4');
+    expect(countIn('Operations started')).toBe('12');
+    expect(countIn('Active workspaces')).toBe('3');
+    expect(within(card('Onboarding checkpoints')).getByText('last signal 3 h ago')).toBeTruthy();
+    expect(within(card('Support diagnostics')).getByText('no signal in this window')).toBeTruthy();
+    expect(screen.queryByText('No usage was recorded in this window')).toBeNull();
+    expect(within(card('Stored reports')).getByLabelText('Daily trend of Stored reports (UTC)')).toBeTruthy();
+  });
+
+  it('shows the window it describes, from and to, in the user locale', async () => {
+    const s = summaryOf('7d', { counts: [1, 0, 0, 0, 0] });
+    renderPanel(fakeApi({ summary: vi.fn(async () => ok(s)) }));
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    expect(screen.getByTestId('window-range').textContent).toBe(`${fmt.format(new Date(s.from))} – ${fmt.format(new Date(s.to))}`);
+  });
+
+  it('says plainly that no usage was recorded when the window is empty, and never that all is well', async () => {
+    renderPanel(fakeApi({ summary: vi.fn(async ({ window }) => ok(summaryOf(window))) }));
+
+    const zero = await screen.findByText('No usage was recorded in this window');
+    const alert = zero.closest('[role="alert"]') as HTMLElement;
+    expect(alert.textContent).toMatch(/no sign that all is well/);
+    for (const label of FAMILY_LABELS) {
+      expect(countIn(label)).toBe('0');
+      expect(within(card(label)).getByText('no signal in this window')).toBeTruthy();
+    }
+    expect(countIn('Active workspaces')).toBe('0');
+  });
+
+  it('shows an error with a retry, and the retry loads the summary', async () => {
+    const summary = vi
+      .fn<ReturnType<typeof fakeApi>['summary']>()
+      .mockResolvedValueOnce(fail('unreachable', 'Cannot reach the TenantPilot API. Check that the server is running, then try again.'))
+      .mockImplementation(async ({ window }) => ok(summaryOf(window, { counts: [5, 0, 0, 0, 0] })));
+    const { user } = renderPanel(fakeApi({ summary }));
+
+    expect(await screen.findByText('The usage summary could not be loaded')).toBeTruthy();
+    expect(screen.getByText(/Cannot reach the TenantPilot API/)).toBeTruthy();
+    expect(screen.queryAllByTestId('kpi-count')).toHaveLength(0);
+
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(countIn('Onboarding checkpoints')).toBe('5'));
+    expect(screen.queryByText('The usage summary could not be loaded')).toBeNull();
+  });
+
+  it('refreshes every minute and says how long ago it was updated', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let count = 1;
+    const summary = vi.fn(async ({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => ok(summaryOf(window, { counts: [count, 0, 0, 0, 0] })));
+    renderPanel(fakeApi({ summary }));
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    expect(screen.getByTestId('updated-ago').textContent).toBe('updated 0 s ago');
+
+    await act(async () => vi.advanceTimersByTimeAsync(30_000));
+    expect(screen.getByTestId('updated-ago').textContent).toMatch(/^updated 3\d s ago$/);
+    expect(summary).toHaveBeenCalledTimes(1);
+
+    count = 7;
+    await act(async () => vi.advanceTimersByTimeAsync(30_000));
+    expect(summary).toHaveBeenCalledTimes(2);
+    await waitFor(() => expect(countIn('Onboarding checkpoints')).toBe('7'));
+    expect(screen.getByTestId('updated-ago').textContent).toMatch(/^updated \d s ago$/);
+  });
+
+  it('does not present old numbers as current when a refresh fails', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const summary = vi
+      .fn<ReturnType<typeof fakeApi>['summary']>()
+      .mockImplementationOnce(async ({ window }) => ok(summaryOf(window, { counts: [9, 9, 9, 9, 9] })))
+      .mockResolvedValue(fail('unreachable', 'Cannot reach the TenantPilot API. Check that the server is running, then try again.'));
+    renderPanel(fakeApi({ summary }));
+    await waitFor(() => expect(countIn('Onboarding checkpoints')).toBe('9'));
+
+    await act(async () => vi.advanceTimersByTimeAsync(60_000));
+
+    expect(await screen.findByText('The usage summary could not be loaded')).toBeTruthy();
+    expect(screen.queryAllByTestId('kpi-count')).toHaveLength(0);
+    expect(screen.queryByText('9')).toBeNull();
+    expect(screen.getByText(/Last successful update 1 min ago/)).toBeTruthy();
+    expect(screen.getByText(/not\s+shown because they may no longer be current/)).toBeTruthy();
+    expect(screen.getByTestId('updated-ago').textContent).toBe('not updated');
+  });
+
+  it('switches windows: asks for the new one, shows skeletons meanwhile, and remembers the choice', async () => {
+    const pending = new Map<string, ReturnType<typeof deferred<ApiResult<TelemetrySummary>>>>();
+    const summary = vi.fn(({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => {
+      const d = deferred<ApiResult<TelemetrySummary>>();
+      pending.set(window, d);
+      return d.promise;
+    });
+    const { user } = renderPanel(fakeApi({ summary }));
+    expect(summary).toHaveBeenLastCalledWith({ window: '7d' }); // the default
+    await act(async () => pending.get('7d')!.resolve(ok(summaryOf('7d', { counts: [7, 0, 0, 0, 0] }))));
+    expect(countIn('Onboarding checkpoints')).toBe('7');
+    expect(screen.getByRole('button', { name: '7d' }).getAttribute('aria-pressed')).toBe('true');
+
+    await user.click(screen.getByRole('button', { name: '30d' }));
+    expect(summary).toHaveBeenLastCalledWith({ window: '30d' });
+    expect(screen.getByRole('status', { name: 'Loading usage summary' })).toBeTruthy();
+    expect(screen.queryAllByTestId('kpi-count')).toHaveLength(0);
+    expect(localStorage.getItem('tenantpilot.console.window')).toBe('30d');
+
+    await act(async () => pending.get('30d')!.resolve(ok(summaryOf('30d', { counts: [30, 0, 0, 0, 0] }))));
+    expect(countIn('Onboarding checkpoints')).toBe('30');
+    expect(screen.getByRole('button', { name: '30d' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('drops a late answer for the window the operator already left', async () => {
+    const pending = new Map<string, ReturnType<typeof deferred<ApiResult<TelemetrySummary>>>>();
+    const summary = vi.fn(({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => {
+      const d = deferred<ApiResult<TelemetrySummary>>();
+      pending.set(window, d);
+      return d.promise;
+    });
+    const { user } = renderPanel(fakeApi({ summary }));
+    await user.click(screen.getByRole('button', { name: '24h' }));
+    await act(async () => pending.get('24h')!.resolve(ok(summaryOf('24h', { counts: [24, 0, 0, 0, 0] }))));
+    await act(async () => pending.get('7d')!.resolve(ok(summaryOf('7d', { counts: [7, 0, 0, 0, 0] }))));
+
+    expect(countIn('Onboarding checkpoints')).toBe('24');
+    expect(within(card('Onboarding checkpoints')).getByLabelText('Hourly trend of Onboarding checkpoints (UTC)')).toBeTruthy();
+  });
+
+  it('opens on the remembered window', async () => {
+    localStorage.setItem('tenantpilot.console.window', '90d');
+    const { api } = renderPanel();
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    expect(api.summary).toHaveBeenCalledWith({ window: '90d' });
+    expect(screen.getByRole('button', { name: '90d' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('draws no sparkline when the API sends no trend', async () => {
+    renderPanel(fakeApi({ summary: vi.fn(async ({ window }) => ok(summaryOf(window, { counts: [4, 0, 0, 0, 0], trend: false }))) }));
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    expect(countIn('Onboarding checkpoints')).toBe('4');
+    expect(screen.queryByLabelText(/trend of/)).toBeNull();
+  });
+
+  it('reports an expired session to the app', async () => {
+    const onUnauthorized = vi.fn();
+    renderPanel(fakeApi({ summary: vi.fn(async () => fail('unauthorized', 'Session expired or revoked: sign in again')) }), onUnauthorized);
+    await waitFor(() => expect(onUnauthorized).toHaveBeenCalledTimes(1));
+  });
+});
