@@ -5,25 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../../server/http.ts';
 import { createContextInner } from '../../../server/trpc/context.ts';
 import { appRouter, createCaller } from '../../../server/trpc/router.ts';
-import { hostileExtraKey, hostileWholeInput, leaks, ownKey, type Hostile } from './hostile.ts';
-import { PROCEDURES, WITHOUT_INPUT, call, routerProcedures, type ProcedureSpec } from './procedures.ts';
+import { leaks } from './hostile.ts';
+import { PROCEDURES, WITHOUT_INPUT, call, hostileCase, routerProcedures, type ProcedureSpec } from './procedures.ts';
 import { ADMIN_TOKEN, SYSTEM_TOKEN, stubDeps } from './stub-deps.ts';
-
-/** One hostile change to a valid input, and the field an error must name ('' = the input itself). */
-type Case = { input: unknown; field: string; hostile: Hostile[] };
-
-function hostileCase(spec: ProcedureSpec): fc.Arbitrary<Case> {
-  const fieldCases = Object.entries(spec.fields).map(([field, arb]) =>
-    arb.map((hostile): Case => ({ input: { ...spec.valid(), [field]: hostile.value }, field, hostile: [hostile] })),
-  );
-  const extraKey = hostileExtraKey.map(([key, hostile]): Case => ({
-    input: ownKey(spec.valid(), key, hostile.value),
-    field: '',
-    hostile: [{ ...hostile, label: `extra key ${key}` }],
-  }));
-  const whole = hostileWholeInput.map((hostile): Case => ({ input: hostile.value, field: '', hostile: [hostile] }));
-  return fc.oneof(...fieldCases, extraKey, whole);
-}
 
 const tokenFor = (spec: ProcedureSpec) => (spec.plane === 'admin' ? ADMIN_TOKEN : spec.plane === 'system' ? SYSTEM_TOKEN : undefined);
 const RUNS_PER_PROCEDURE = 300;

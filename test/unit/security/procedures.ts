@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type fc from 'fast-check';
+import fc from 'fast-check';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../server/auth/passwords.ts';
 import { appRouter } from '../../../server/trpc/router.ts';
-import { hostileForEmail, hostileForIdOrEnum, hostileForName, hostileForPassword, type Hostile } from './hostile.ts';
+import {
+  hostileExtraKey,
+  hostileForEmail,
+  hostileForIdOrEnum,
+  hostileForName,
+  hostileForPassword,
+  hostileWholeInput,
+  ownKey,
+  type Hostile,
+} from './hostile.ts';
 
 export type Plane = 'public' | 'admin' | 'system';
 export type ProcedureSpec = {
@@ -76,3 +85,20 @@ export function call(caller: unknown, path: string, input: unknown): Promise<unk
   const fn = path.split('.').reduce<any>((node, key) => node[key], caller);
   return fn(input);
 }
+
+/** One hostile change to a valid input, and the field an error must name ('' = the input itself). */
+export type Case = { input: unknown; field: string; hostile: Hostile[] };
+
+export function hostileCase(spec: ProcedureSpec): fc.Arbitrary<Case> {
+  const fieldCases = Object.entries(spec.fields).map(([field, arb]) =>
+    arb.map((hostile): Case => ({ input: { ...spec.valid(), [field]: hostile.value }, field, hostile: [hostile] })),
+  );
+  const extraKey = hostileExtraKey.map(([key, hostile]): Case => ({
+    input: ownKey(spec.valid(), key, hostile.value),
+    field: '',
+    hostile: [{ ...hostile, label: `extra key ${key}` }],
+  }));
+  const whole = hostileWholeInput.map((hostile): Case => ({ input: hostile.value, field: '', hostile: [hostile] }));
+  return fc.oneof(...fieldCases, extraKey, whole);
+}
+
