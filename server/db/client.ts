@@ -38,7 +38,11 @@ export async function openDatabase(database: Config['database']): Promise<Databa
 /** An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. */
 export async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  return wrapPglite(await PGlite.create(dataDir));
+}
+
+/** A Database over an already started PGlite (e.g. one restored from a data-directory dump). */
+export function wrapPglite(pglite: PGlite): Database {
   // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
   // contract is the same (verified by the whole test suite running on it).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory });

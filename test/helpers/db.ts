@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openPglite, openPostgres, type Database } from '../../server/db/client.ts';
-import { migrate } from '../../server/db/migrate.ts';
+import { openPostgres, wrapPglite, type Database } from '../../server/db/client.ts';
+import { migrate, readMigrations } from '../../server/db/migrate.ts';
 
 export type TestDatabase = { database: Database; kind: 'pglite' | 'postgres'; url?: string; drop(): Promise<void> };
 
@@ -9,13 +13,17 @@ export type TestDatabase = { database: Database; kind: 'pglite' | 'postgres'; ur
 export const testDbKind = (): 'pglite' | 'postgres' => (process.env.TP_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
 
 /**
- * A fresh, migrated database for one test file: an in-memory PGlite, or a new database on the
- * TEST_DATABASE_URL server (dropped afterwards), so files can run in parallel.
+ * A fresh database for one test file (migrated unless `migrated: false`): an in-memory PGlite, or a
+ * new database on the TEST_DATABASE_URL server (dropped afterwards), so files can run in parallel.
  */
-export async function createTestDatabase(kind = testDbKind()): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind = testDbKind(),
+  opts: { migrated?: boolean } = {},
+): Promise<TestDatabase> {
+  const migrated = opts.migrated ?? true;
   if (kind === 'pglite') {
-    const database = await openPglite('memory://');
-    await migrate(database);
+    const database = wrapPglite(await pgliteFromTemplate(migrated));
+    if (migrated) await migrate(database);
     return { database, kind, drop: () => database.close() };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
@@ -25,7 +33,7 @@ export async function createTestDatabase(kind = testDbKind()): Promise<TestDatab
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString());
-  await migrate(database);
+  if (migrated) await migrate(database);
   return {
     database,
     kind,
@@ -35,6 +43,38 @@ export async function createTestDatabase(kind = testDbKind()): Promise<TestDatab
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * Starting PGlite on an empty data directory runs initdb inside WebAssembly (10+ s on a busy 2-core
+ * machine); starting it from a dump of a data directory takes about 2 s. So the first file to need a
+ * database dumps a fresh (optionally migrated) one into the OS temp folder, keyed by the PGlite
+ * version and the migrations' checksums, and every later file starts from that dump.
+ */
+async function pgliteFromTemplate(migrated: boolean): Promise<PGlite> {
+  const dir = join(tmpdir(), 'tenantpilot-test-db');
+  const version = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
+  const key = createHash('sha256')
+    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(dir, `${migrated ? 'migrated' : 'empty'}-${key}.tar`);
+  if (existsSync(file)) {
+    try {
+      return await PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(file)]) });
+    } catch {
+      // A damaged dump: rebuild it below.
+    }
+  }
+  const pglite = await PGlite.create('memory://');
+  if (migrated) await migrate(wrapPglite(pglite));
+  const dump = await pglite.dumpDataDir('none');
+  mkdirSync(dir, { recursive: true });
+  // Write then rename, so a parallel file never reads half a dump.
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+  renameSync(partial, file);
+  return pglite;
 }
 
 async function adminQuery(url: string, sql: string) {
