@@ -46,7 +46,7 @@ export function validateEvent(e: UsageEvent): { ok: true; metadata: Record<strin
   if (!(entry.subjectTypes as readonly string[]).includes(e.subjectType) || !UUID.test(e.subjectId)) {
     return { ok: false, reason: 'invalid_subject' };
   }
-  if (!(e.occurredAt instanceof Date) || Number.isNaN(e.occurredAt.getTime()) || typeof e.eventKey !== 'string' || e.eventKey.length > 200) {
+  if (!(e.occurredAt instanceof Date) || !(e.occurredAt.getUTCFullYear() >= 1970 && e.occurredAt.getUTCFullYear() <= 9999) || typeof e.eventKey !== 'string' || e.eventKey.length > 200) {
     return { ok: false, reason: 'invalid_value' };
   }
   const checked = checkMetadata(e.event, e.metadata);
@@ -60,7 +60,7 @@ export function createRecorder(deps: { log: Logger; metrics: Metrics }): Recorde
       const valid = validateEvent(e);
       if (!valid.ok) {
         metrics.eventsRejected.inc({ reason: valid.reason });
-        log.warn({ event: String(e.event), reason: valid.reason }, 'telemetry event rejected');
+        log.warn({ event: isEventName(e.event) ? e.event : '(not in catalog)', reason: valid.reason }, 'telemetry event rejected');
         return { status: 'rejected', reason: valid.reason };
       }
       const entry = CATALOG[e.event];
