@@ -1,5 +1,16 @@
 import { resolve } from 'node:path';
+import { Cron } from 'croner';
 import { z } from 'zod';
+
+/** A cron expression croner accepts (checked at load, not when the schedule first starts). */
+function isCron(expr: string): boolean {
+  try {
+    new Cron(expr, { paused: true, timezone: 'UTC' }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Environment → validated configuration. An invalid value is a startup error naming the variable. */
 const envSchema = z.object({
@@ -14,7 +25,7 @@ const envSchema = z.object({
     .min(1, 'must be an integer from 1 to 3650')
     .max(3650, 'must be an integer from 1 to 3650')
     .default(90),
-  TENANTPILOT_PRUNE_CRON: z.string().min(1).default('15 3 * * *'),
+  TENANTPILOT_PRUNE_CRON: z.string().refine(isCron, 'must be a cron expression such as "15 3 * * *"').default('15 3 * * *'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4310),
   HOST: z.string().min(1).default('127.0.0.1'),
   TENANTPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
