@@ -39,6 +39,8 @@ export function FamilyCard({ family, now, trendBucket }: { family: FamilySummary
           height={40}
           area
           curve="linear"
+          // From zero, so a steady 60 a day does not look like a swing between 58 and 62.
+          yAxis={{ min: 0 }}
           color="#1565c0"
           aria-label={`${trendBucket === 'hour' ? 'Hourly' : 'Daily'} trend of ${family.label} (UTC)`}
           sx={{ mt: 1 }}

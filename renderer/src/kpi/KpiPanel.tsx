@@ -47,7 +47,11 @@ export function KpiPanel({ api, onUnauthorized }: { api: ConsoleApi; onUnauthori
       </Stack>
       {state.status === 'loading' && <Loading />}
       {state.status === 'error' && <LoadError message={state.error.message} lastSuccessAt={state.lastSuccessAt} now={now} onRetry={retry} />}
-      {state.status === 'ready' && <Populated summary={state.data} now={now} />}
+      {state.status === 'ready' && (
+        // Freshness on the server's clock (the window ends at its "now"), so a console whose clock is
+        // off — common against a remote API — still tells how long ago the last signal was.
+        <Populated summary={state.data} now={Date.parse(state.data.to) + (now - state.fetchedAt)} />
+      )}
     </Box>
   );
 }

@@ -13,7 +13,7 @@ export function WindowSelector({ value, onChange }: { value: SummaryWindow; onCh
       onChange={(_event, next: SummaryWindow | null) => next && onChange(next)}
     >
       {WINDOWS.map((w) => (
-        <ToggleButton key={w} value={w}>
+        <ToggleButton key={w} value={w} sx={{ textTransform: 'none', px: 1.5 }}>
           {WINDOW_LABELS[w]}
         </ToggleButton>
       ))}

@@ -184,3 +184,13 @@ describe('KPI panel', () => {
     await waitFor(() => expect(onUnauthorized).toHaveBeenCalledTimes(1));
   });
 });
+
+describe('KPI panel freshness', () => {
+  it("measures 'last signal' on the server's clock, not the console's", async () => {
+    // The server's clock is 2 h behind this computer's: its last signal was 5 min before its "now".
+    const serverNow = Date.now() - 2 * 3_600_000;
+    const s = summaryOf('7d', { counts: [1, 0, 0, 0, 0], lastAgoMs: [5 * 60_000], now: serverNow });
+    renderPanel(fakeApi({ summary: vi.fn(async () => ok(s)) }));
+    expect(await within(await screen.findByRole('region', { name: 'Onboarding checkpoints' })).findByText('last signal 5 min ago')).toBeTruthy();
+  });
+});
