@@ -72,6 +72,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  releaseDeadClients(pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: 'postgres',
@@ -92,4 +93,25 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
       await pool.end();
     },
   };
+}
+
+/**
+ * pg-pool keeps a client whose connection died while checked out (its backend terminated mid-
+ * transaction, a network cut) until its user releases it. Prisma's adapter does not when the
+ * ROLLBACK after the failure fails too, so every dropped connection would hold one pool slot for
+ * good — the pool runs dry after `max` drops — and pool.end() would never return. Release such a
+ * client as soon as its connection ends (later releases become no-ops).
+ */
+function releaseDeadClients(pool: pg.Pool) {
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.on('end', () => {
+      if (!checkedOut.has(client)) return;
+      const release = client.release;
+      client.release = () => undefined;
+      release(new Error('connection ended while checked out'));
+    });
+  });
 }
