@@ -6,7 +6,8 @@ import { defineConfig, type Plugin } from 'vite';
 /**
  * `npm run console:web`: the console's renderer in a browser, against a running API server. The dev
  * server proxies /trpc and /healthz to TENANTPILOT_API_URL, so the page stays same-origin and its CSP
- * can stay `connect-src 'self'`.
+ * can stay `connect-src 'self'`. (React's dev-only refresh preamble is the one inline script; Vite puts
+ * it at the top of <head>, before index.html's CSP meta tag takes effect, and the policy governs the rest.)
  */
 const root = dirname(fileURLToPath(import.meta.url));
 

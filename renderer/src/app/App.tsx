@@ -84,8 +84,9 @@ export function App({ platform }: { platform: Platform }) {
       </AppBar>
       <Container maxWidth="lg" component="main" sx={{ py: 3 }}>
         {phase.kind === 'starting' && (
-          <Box role="status" aria-label="Starting" sx={{ display: 'flex', justifyContent: 'center', mt: 8 }}>
-            <CircularProgress />
+          <Box role="status" sx={{ display: 'flex', flexDirection: 'column', alignItems: 'center', gap: 2, mt: 8 }}>
+            <CircularProgress aria-hidden="true" />
+            <Typography color="text.secondary">Connecting to the TenantPilot API…</Typography>
           </Box>
         )}
         {phase.kind === 'local-server-failed' && (

@@ -40,7 +40,8 @@ export function KpiPanel({ api, onUnauthorized }: { api: ConsoleApi; onUnauthori
         </div>
         <Stack spacing={0.5} sx={{ alignItems: { sm: 'flex-end' } }}>
           <WindowSelector value={window} onChange={choose} />
-          <Typography variant="caption" color="text.secondary" role="status" data-testid="updated-ago">
+          {/* Not a live region: it changes every second and would keep interrupting a screen reader. */}
+          <Typography variant="caption" color="text.secondary" data-testid="updated-ago">
             {state.status === 'ready' ? `updated ${formatAgo(now - state.fetchedAt)}` : state.status === 'loading' ? 'loading…' : 'not updated'}
           </Typography>
         </Stack>
