@@ -41,7 +41,10 @@ export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer
       data: { tenantId: tenant.id, status: 'in_progress', updatedAt: now },
     });
     if (linked.length === 0) {
-      throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session was linked concurrently' });
+      // Linked concurrently: to this tenant, it was a retry of this request (same answer as above).
+      const current = await tx.tenantOnboardingSession.findUniqueOrThrow({ where: { id: session.id } });
+      if (current.tenantId === tenant.id) return current;
+      throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session is already linked to another tenant' });
     }
     await writeAudit(tx, {
       action: 'onboarding.tenant_linked',
