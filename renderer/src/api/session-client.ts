@@ -1,6 +1,6 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../../server/trpc/router.ts';
-import type { ApiError, ApiResult, ConsoleApi } from './contract.ts';
+import type { ApiError, ApiResult, ConsoleApi, SignedIn } from './contract.ts';
 
 /** Keeps the bearer token: in memory (web), or encrypted on disk by Electron's main process. */
 export interface TokenHolder {
@@ -45,11 +45,11 @@ export function createSessionClient(opts: { baseUrl: string; tokens: TokenHolder
     }
   }
 
-  const signIn = async (call: () => Promise<{ token: string; expiresAt: string; operator: { id: string; email: string; displayName: string } }>) => {
+  const signIn = async (call: () => Promise<SignedIn & { token: string }>): Promise<ApiResult<SignedIn>> => {
     const result = await run(call);
     if (!result.ok) return result;
     tokens.set(result.data.token);
-    return { ok: true as const, data: { operator: result.data.operator, expiresAt: result.data.expiresAt } };
+    return { ok: true, data: { operator: result.data.operator, expiresAt: result.data.expiresAt } };
   };
 
   return {

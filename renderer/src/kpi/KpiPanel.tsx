@@ -17,14 +17,14 @@ const cell = { xs: 12, sm: 6, md: 4 } as const;
  * can no longer vouch for.
  */
 export function KpiPanel({ api, onUnauthorized }: { api: ConsoleApi; onUnauthorized: () => void }) {
-  const [window, setWindow] = useState<SummaryWindow>(() => readWindowPreference());
-  const { state, retry } = useSummary(api, window, { onUnauthorized });
+  const [timeWindow, setTimeWindow] = useState<SummaryWindow>(() => readWindowPreference());
+  const { state, retry } = useSummary(api, timeWindow, { onUnauthorized });
   const now = useNow();
   const headingId = useId();
 
   const choose = (next: SummaryWindow) => {
     writeWindowPreference(next);
-    setWindow(next);
+    setTimeWindow(next);
   };
 
   return (
@@ -39,7 +39,7 @@ export function KpiPanel({ api, onUnauthorized }: { api: ConsoleApi; onUnauthori
           </Typography>
         </div>
         <Stack spacing={0.5} sx={{ alignItems: { sm: 'flex-end' } }}>
-          <WindowSelector value={window} onChange={choose} />
+          <WindowSelector value={timeWindow} onChange={choose} />
           {/* Not a live region: it changes every second and would keep interrupting a screen reader. */}
           <Typography variant="caption" color="text.secondary" data-testid="updated-ago">
             {state.status === 'ready' ? `updated ${formatAgo(now - state.fetchedAt)}` : state.status === 'loading' ? 'loading…' : 'not updated'}

@@ -15,7 +15,7 @@ export type SummaryState =
  * `loading`; a background refresh keeps the shown numbers until it answers. A response that arrives
  * after a newer request was made is dropped, so a slow answer for 7d never lands under 30d.
  */
-export function useSummary(api: ConsoleApi, window: SummaryWindow, opts: { onUnauthorized: () => void; refreshMs?: number }) {
+export function useSummary(api: ConsoleApi, timeWindow: SummaryWindow, opts: { onUnauthorized: () => void; refreshMs?: number }) {
   const [state, setState] = useState<SummaryState>({ status: 'loading' });
   const latest = useRef(0);
   const lastSuccessAt = useRef<number | undefined>(undefined);
@@ -26,7 +26,7 @@ export function useSummary(api: ConsoleApi, window: SummaryWindow, opts: { onUna
     async (mode: 'reload' | 'refresh') => {
       const request = ++latest.current;
       if (mode === 'reload') setState({ status: 'loading' });
-      const result = await api.summary({ window });
+      const result = await api.summary({ window: timeWindow });
       if (request !== latest.current) return;
       if (result.ok) {
         lastSuccessAt.current = Date.now();
@@ -36,7 +36,7 @@ export function useSummary(api: ConsoleApi, window: SummaryWindow, opts: { onUna
       if (result.error.kind === 'unauthorized') onUnauthorized.current();
       setState({ status: 'error', error: result.error, lastSuccessAt: lastSuccessAt.current });
     },
-    [api, window],
+    [api, timeWindow],
   );
 
   const refreshMs = opts.refreshMs ?? REFRESH_MS;
