@@ -2,13 +2,24 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ApiResult, TelemetrySummary } from '../../../renderer/src/api/contract.ts';
+import type { ApiResult, SummaryWindow, TelemetrySummary } from '../../../renderer/src/api/contract.ts';
 import { KpiPanel } from '../../../renderer/src/kpi/KpiPanel.tsx';
 import { deferred, FAMILY_LABELS, fail, fakeApi, ok, summaryOf } from './fakes.ts';
 import './setup-dom.ts';
 
 const card = (name: string) => screen.getByRole('region', { name });
 const countIn = (name: string) => within(card(name)).getByTestId('kpi-count').textContent;
+
+/** A summary call per window that stays in flight until the test answers it. */
+function heldSummaries() {
+  const pending = new Map<SummaryWindow, ReturnType<typeof deferred<ApiResult<TelemetrySummary>>>>();
+  const summary = vi.fn(({ window }: { window: SummaryWindow }) => {
+    const held = deferred<ApiResult<TelemetrySummary>>();
+    pending.set(window, held);
+    return held.promise;
+  });
+  return { summary, pending };
+}
 
 function renderPanel(api = fakeApi(), onUnauthorized = vi.fn()) {
   const user = userEvent.setup();
@@ -88,7 +99,7 @@ describe('KPI panel', () => {
   it('refreshes every minute and says how long ago it was updated', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     let count = 1;
-    const summary = vi.fn(async ({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => ok(summaryOf(window, { counts: [count, 0, 0, 0, 0] })));
+    const summary = vi.fn(async ({ window }: { window: SummaryWindow }) => ok(summaryOf(window, { counts: [count, 0, 0, 0, 0] })));
     renderPanel(fakeApi({ summary }));
     await screen.findByRole('region', { name: 'Onboarding checkpoints' });
     expect(screen.getByTestId('updated-ago').textContent).toBe('updated 0 s ago');
@@ -124,12 +135,7 @@ describe('KPI panel', () => {
   });
 
   it('switches windows: asks for the new one, shows skeletons meanwhile, and remembers the choice', async () => {
-    const pending = new Map<string, ReturnType<typeof deferred<ApiResult<TelemetrySummary>>>>();
-    const summary = vi.fn(({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => {
-      const d = deferred<ApiResult<TelemetrySummary>>();
-      pending.set(window, d);
-      return d.promise;
-    });
+    const { summary, pending } = heldSummaries();
     const { user } = renderPanel(fakeApi({ summary }));
     expect(summary).toHaveBeenLastCalledWith({ window: '7d' }); // the default
     await act(async () => pending.get('7d')!.resolve(ok(summaryOf('7d', { counts: [7, 0, 0, 0, 0] }))));
@@ -148,12 +154,7 @@ describe('KPI panel', () => {
   });
 
   it('drops a late answer for the window the operator already left', async () => {
-    const pending = new Map<string, ReturnType<typeof deferred<ApiResult<TelemetrySummary>>>>();
-    const summary = vi.fn(({ window }: { window: '24h' | '7d' | '30d' | '90d' }) => {
-      const d = deferred<ApiResult<TelemetrySummary>>();
-      pending.set(window, d);
-      return d.promise;
-    });
+    const { summary, pending } = heldSummaries();
     const { user } = renderPanel(fakeApi({ summary }));
     await user.click(screen.getByRole('button', { name: '24h' }));
     await act(async () => pending.get('24h')!.resolve(ok(summaryOf('24h', { counts: [24, 0, 0, 0, 0] }))));
