@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.ts';
+import type { Database, Tx } from '../db/client.ts';
 import type { Metrics } from '../observability.ts';
-import { COUNT_SHARDS, DAY_MS } from './buckets.ts';
+import { COUNT_SHARDS, DAY_MS, HOUR_MS, floorTo, utcDay } from './buckets.ts';
+
+const EPOCH = new Date(0);
 
 /** Advisory-lock key: one prune at a time across every replica on one database. */
 const PRUNE_LOCK = 4_310_002;
@@ -17,7 +19,14 @@ export type PruneResult =
  */
 export async function pruneProductUsage(
   deps: { db: Database; log: Logger; metrics: Metrics },
-  opts: { retentionDays: number; now: Date; dryRun?: boolean; batchSize?: number; onBatch?: (deleted: number) => void },
+  opts: {
+    retentionDays: number;
+    now: Date;
+    dryRun?: boolean;
+    batchSize?: number;
+    /** Called after each committed batch with the running total; awaited before the next batch. */
+    onBatch?: (deleted: number) => void | Promise<void>;
+  },
 ): Promise<PruneResult> {
   const { db, log, metrics } = deps;
   const prisma = db.prisma;
@@ -36,45 +45,18 @@ export async function pruneProductUsage(
     try {
       let deleted = 0;
       let batches = 0;
-      for (;;) {
-        const n = await prisma.$transaction(async (tx) => {
-          // Delete the oldest rows of the batch and take their counts off the hourly rollups.
-          const gone = await tx.$queryRaw<{ n: bigint }[]>`
-            WITH del AS (
-              DELETE FROM product_usage_events
-               WHERE id IN (SELECT id FROM product_usage_events WHERE occurred_at < ${cutoff}::timestamptz
-                             ORDER BY occurred_at LIMIT ${batchSize})
-              RETURNING id, event_name, occurred_at
-            ), agg AS (
-              SELECT date_trunc('hour', occurred_at, 'UTC') AS bucket, event_name,
-                     (get_byte(uuid_send(id), 0) % ${COUNT_SHARDS})::smallint AS shard, count(*)::int AS n
-                FROM del GROUP BY 1, 2, 3
-            ), dec AS (
-              UPDATE product_usage_hourly_counts c SET event_count = c.event_count - agg.n
-                FROM agg WHERE c.bucket_start = agg.bucket AND c.event_name = agg.event_name AND c.shard = agg.shard
-            )
-            SELECT count(*)::bigint AS n FROM del`;
-          const count = Number(gone[0]?.n ?? 0);
-          if (count === 0) return 0;
-          await tx.$executeRaw`DELETE FROM product_usage_hourly_counts WHERE event_count <= 0`;
-          // Presence rows stay only while the ledger still holds a row for that workspace and period.
-          await tx.$executeRaw`
-            DELETE FROM product_usage_workspace_hours h
-             WHERE h.bucket_start < ${cutoff}::timestamptz
-               AND NOT EXISTS (SELECT 1 FROM product_usage_events e WHERE e.workspace_id = h.workspace_id
-                                 AND e.occurred_at >= h.bucket_start AND e.occurred_at < h.bucket_start + interval '1 hour')`;
-          await tx.$executeRaw`
-            DELETE FROM product_usage_workspace_days d
-             WHERE d.day <= (${cutoff}::timestamptz AT TIME ZONE 'UTC')::date
-               AND NOT EXISTS (SELECT 1 FROM product_usage_events e WHERE e.workspace_id = d.workspace_id
-                                 AND e.occurred_at >= (d.day::timestamp AT TIME ZONE 'UTC')
-                                 AND e.occurred_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC'))`;
-          return count;
-        });
-        if (n === 0) break;
-        deleted += n;
+      // Keyset over occurred_at: each batch starts where the previous one ended, so it never walks
+      // the index entries of rows already deleted (still there until vacuum) — flat cost per batch.
+      const [oldest] = await prisma.$queryRaw<{ t: Date | null }[]>`SELECT min(occurred_at) AS t FROM product_usage_events`;
+      let since = oldest?.t ?? null;
+      while (since && since < cutoff) {
+        const batch = await prisma.$transaction(async (tx) => pruneBatch(tx, since!, cutoff, batchSize));
+        if (batch.deleted === 0) break;
+        deleted += batch.deleted;
         batches += 1;
-        opts.onBatch?.(deleted);
+        since = batch.upto;
+        await opts.onBatch?.(deleted);
+        if (batch.deleted < batchSize) break;
       }
       metrics.pruneRuns.inc({ outcome: 'done' });
       metrics.rowsPruned.inc(deleted);
@@ -87,4 +69,64 @@ export async function pruneProductUsage(
       await session.query('SELECT pg_advisory_unlock($1)', [PRUNE_LOCK]);
     }
   });
+}
+
+/**
+ * One batch, one transaction: deletes up to `limit` of the oldest rows in [since, cutoff) and takes
+ * exactly them off the hourly and daily rollups, so every committed state is exact.
+ */
+async function pruneBatch(tx: Tx, since: Date, cutoff: Date, limit: number): Promise<{ deleted: number; upto: Date }> {
+  const [gone] = await tx.$queryRaw<{ n: bigint; oldest: Date | null; upto: Date | null }[]>`
+    WITH del AS (
+      -- by ctid: ledger rows are never updated, so the addresses read from the occurred_at index are
+      -- the rows to delete (a TID scan instead of one primary-key probe per row)
+      DELETE FROM product_usage_events
+       WHERE ctid = ANY (ARRAY(SELECT ctid FROM product_usage_events
+                                WHERE occurred_at >= ${since}::timestamptz AND occurred_at < ${cutoff}::timestamptz
+                                ORDER BY occurred_at LIMIT ${limit}))
+      RETURNING event_name, occurred_at, (get_byte(uuid_send(id), 0) % ${COUNT_SHARDS})::smallint AS shard
+    ), hours AS (
+      SELECT date_bin('1 hour', occurred_at, ${EPOCH}::timestamptz) AS bucket, event_name, shard, count(*)::int AS n
+        FROM del GROUP BY 1, 2, 3
+    ), days AS (
+      SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, event_name, shard, count(*)::int AS n
+        FROM del GROUP BY 1, 2, 3
+    ), dec_hours AS (
+      -- the explicit range lets the planner probe the primary key instead of scanning the table
+      UPDATE product_usage_hourly_counts c SET event_count = c.event_count - hours.n
+        FROM hours WHERE c.bucket_start = hours.bucket AND c.event_name = hours.event_name AND c.shard = hours.shard
+         AND c.bucket_start >= (SELECT min(bucket) FROM hours) AND c.bucket_start <= (SELECT max(bucket) FROM hours)
+    ), dec_days AS (
+      UPDATE product_usage_daily_counts c SET event_count = c.event_count - days.n
+        FROM days WHERE c.day = days.day AND c.event_name = days.event_name AND c.shard = days.shard
+         AND c.day >= (SELECT min(day) FROM days) AND c.day <= (SELECT max(day) FROM days)
+    )
+    SELECT count(*)::bigint AS n, min(occurred_at) AS oldest, max(occurred_at) AS upto FROM del`;
+  const deleted = Number(gone?.n ?? 0);
+  if (deleted === 0 || !gone?.oldest || !gone.upto) return { deleted: 0, upto: since };
+  const [h0, h1] = [floorTo(gone.oldest, HOUR_MS), floorTo(gone.upto, HOUR_MS)];
+  const [d0, d1] = [utcDay(gone.oldest), utcDay(gone.upto)];
+  // Emptied buckets go. A bucket that keeps rows keeps its newest row's time, since rows go oldest
+  // first — unless a back-dated row arrived during the prune: then recompute it (rare, one probe).
+  await tx.$executeRaw`
+    WITH drop_hours AS (
+      DELETE FROM product_usage_hourly_counts
+       WHERE bucket_start >= ${h0}::timestamptz AND bucket_start <= ${h1}::timestamptz AND event_count <= 0
+    ), drop_days AS (
+      DELETE FROM product_usage_daily_counts
+       WHERE day >= ${d0}::date AND day <= ${d1}::date AND event_count <= 0
+    ), fix_hours AS (
+      UPDATE product_usage_hourly_counts c SET last_occurred_at = (
+        SELECT max(e.occurred_at) FROM product_usage_events e
+         WHERE e.occurred_at >= c.bucket_start AND e.occurred_at < c.bucket_start + interval '1 hour'
+           AND e.event_name = c.event_name AND get_byte(uuid_send(e.id), 0) % ${COUNT_SHARDS} = c.shard)
+       WHERE c.bucket_start >= ${h0}::timestamptz AND c.bucket_start <= ${h1}::timestamptz
+         AND c.event_count > 0 AND c.last_occurred_at <= ${gone.upto}::timestamptz
+    )
+    UPDATE product_usage_daily_counts c SET last_occurred_at = (
+      SELECT max(e.occurred_at) FROM product_usage_events e
+       WHERE e.occurred_at >= (c.day::timestamp AT TIME ZONE 'UTC') AND e.occurred_at < ((c.day + 1)::timestamp AT TIME ZONE 'UTC')
+         AND e.event_name = c.event_name AND get_byte(uuid_send(e.id), 0) % ${COUNT_SHARDS} = c.shard)
+     WHERE c.day >= ${d0}::date AND c.day <= ${d1}::date AND c.event_count > 0 AND c.last_occurred_at <= ${gone.upto}::timestamptz`;
+  return { deleted, upto: gone.upto };
 }

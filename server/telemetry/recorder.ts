@@ -27,9 +27,10 @@ export type RecordOutcome =
 
 export type Recorder = {
   /**
-   * Records one event as the last step of the source action's transaction `tx`, inside a savepoint:
-   * the row becomes visible only when the source commits, and a failed write rolls back only the
-   * savepoint. Never throws: rejections and failures are logged (without the payload) and counted.
+   * Records one event as the last step of the source action's transaction `tx`, inside a
+   * subtransaction (a savepoint): the row becomes visible only when the source commits, and a failed
+   * write rolls back only the subtransaction. Rejections and failures are logged (without the
+   * payload) and counted, never thrown — unless the source transaction itself can no longer commit.
    */
   record<E extends EventName>(tx: Tx, event: UsageEvent<E>): Promise<RecordOutcome>;
 };
@@ -46,7 +47,7 @@ export function validateEvent(e: UsageEvent): { ok: true; metadata: Record<strin
   if (!(entry.subjectTypes as readonly string[]).includes(e.subjectType) || !UUID.test(e.subjectId)) {
     return { ok: false, reason: 'invalid_subject' };
   }
-  if (!(e.occurredAt instanceof Date) || !(e.occurredAt.getUTCFullYear() >= 1970 && e.occurredAt.getUTCFullYear() <= 9999) || typeof e.eventKey !== 'string' || e.eventKey.length > 200) {
+  if (!(e.occurredAt instanceof Date) || !(e.occurredAt.getUTCFullYear() >= 1970 && e.occurredAt.getUTCFullYear() <= 9999) || typeof e.eventKey !== 'string' || e.eventKey.length > 200 || e.eventKey.includes('\u0000')) {
     return { ok: false, reason: 'invalid_value' };
   }
   const checked = checkMetadata(e.event, e.metadata);
@@ -65,51 +66,36 @@ export function createRecorder(deps: { log: Logger; metrics: Metrics }): Recorde
       }
       const entry = CATALOG[e.event];
       const id = randomUUID();
+      let outcome: string | undefined;
       try {
-        await tx.$executeRawUnsafe('SAVEPOINT telemetry');
-        // One statement writes the ledger row and, only when it was new, the derived rollups.
-        const inserted = await tx.$queryRaw<{ n: number }[]>`
-          WITH ins AS (
-            INSERT INTO product_usage_events
-              (id, workspace_id, tenant_id, event_name, feature_area, actor_user_id, subject_type, subject_id, occurred_at, metadata, event_key)
-            VALUES (${id}::uuid, ${e.workspaceId}::uuid, ${e.tenantId}::uuid, ${e.event}, ${entry.featureArea},
-                    ${e.actorUserId}::uuid, ${e.subjectType}, ${e.subjectId}::uuid, ${e.occurredAt}::timestamptz,
-                    ${JSON.stringify(valid.metadata)}::jsonb, ${e.eventKey})
-            ON CONFLICT (event_key) DO NOTHING
-            RETURNING event_name, workspace_id, occurred_at
-          ), counts AS (
-            INSERT INTO product_usage_hourly_counts (bucket_start, event_name, shard, event_count, last_occurred_at)
-            SELECT ${floorTo(e.occurredAt, HOUR_MS)}::timestamptz, event_name, ${shardOf(id)}, 1, occurred_at FROM ins
-            ON CONFLICT (bucket_start, event_name, shard) DO UPDATE SET
-              event_count = product_usage_hourly_counts.event_count + 1,
-              last_occurred_at = GREATEST(product_usage_hourly_counts.last_occurred_at, EXCLUDED.last_occurred_at)
-          ), days AS (
-            INSERT INTO product_usage_workspace_days (day, workspace_id)
-            SELECT ${utcDay(e.occurredAt)}::date, workspace_id FROM ins
-            ON CONFLICT DO NOTHING
-          ), hours AS (
-            INSERT INTO product_usage_workspace_hours (bucket_start, workspace_id)
-            SELECT ${floorTo(e.occurredAt, HOUR_MS)}::timestamptz, workspace_id FROM ins
-            ON CONFLICT DO NOTHING
-          )
-          SELECT count(*)::int AS n FROM ins`;
-        await tx.$executeRawUnsafe('RELEASE SAVEPOINT telemetry');
-        if (inserted[0]?.n !== 1) return { status: 'duplicate' };
-        metrics.eventsRecorded.inc({ event: e.event });
-        return { status: 'recorded', id };
+        // One round trip: product_usage_record (prisma/migrations/*_telemetry_rollups_v2) writes the
+        // ledger row and, only when it was new, its rollups, inside its own subtransaction, and
+        // reports a failure instead of raising it, so the source transaction stays usable.
+        const [row] = await tx.$queryRaw<{ outcome: string }[]>`
+          SELECT product_usage_record(
+            ${id}::uuid, ${e.workspaceId}::uuid, ${e.tenantId}::uuid, ${e.event}, ${entry.featureArea},
+            ${e.actorUserId}::uuid, ${e.subjectType}, ${e.subjectId}::uuid, ${e.occurredAt}::timestamptz,
+            ${JSON.stringify(valid.metadata)}::jsonb, ${e.eventKey}, ${floorTo(e.occurredAt, HOUR_MS)}::timestamptz,
+            ${utcDay(e.occurredAt)}::date, ${shardOf(id)}::smallint) AS outcome`;
+        outcome = row?.outcome;
       } catch (err) {
         metrics.recorderFailures.inc();
-        // Only the error's class and code: a database message can quote the row it refused.
-        log.error({ event: e.event, error: errorCode(err) }, 'telemetry write failed; source action kept');
-        try {
-          await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT telemetry');
-        } catch (rollbackErr) {
-          // The connection itself is gone: the source transaction fails with it, as it would anyway.
-          log.error({ error: errorCode(rollbackErr) }, 'telemetry savepoint rollback failed');
-          throw rollbackErr;
-        }
+        // The call itself failed, not the write inside it. If that aborted the source transaction,
+        // its COMMIT would silently roll back: fail the source action loudly instead.
+        const usable = await tx.$queryRaw`SELECT 1`.then(() => true, () => false);
+        log.error({ event: e.event, error: errorCode(err) }, usable ? 'telemetry write failed; source action kept' : 'telemetry write failed; source transaction aborted');
+        if (!usable) throw err;
         return { status: 'failed' };
       }
+      if (outcome === 'recorded') {
+        metrics.eventsRecorded.inc({ event: e.event });
+        return { status: 'recorded', id };
+      }
+      if (outcome === 'duplicate') return { status: 'duplicate' };
+      metrics.recorderFailures.inc();
+      // Only the SQLSTATE: a database message can quote the row it refused.
+      log.error({ event: e.event, error: String(outcome).replace(/^failed:/, '') }, 'telemetry write failed; source action kept');
+      return { status: 'failed' };
     },
   };
 }

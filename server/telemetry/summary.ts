@@ -29,78 +29,87 @@ export type TelemetrySummary = {
 };
 
 /**
- * How a window [from, to) is read without scanning the whole ledger, yet exactly:
- * - counts: hourly rollups for the whole hours inside the window, raw rows for the partial hours at
- *   both edges;
- * - active workspaces: day presence for whole days, hour presence for the whole hours of the edge
- *   days, raw rows for the partial hours.
+ * How a window [from, to) is read exactly, without scanning the ledger's rows in the window:
+ * - counts: daily rollups for the whole UTC days inside it, hourly rollups for the whole hours of the
+ *   two edge days, raw rows for the partial hours at both ends (under two hours of rows);
+ * - active workspaces: one index probe per workspace into (workspace_id, occurred_at) — "any row in
+ *   [from, to)?" — so the cost follows the number of workspaces, not the number of events.
+ * With `days: false` (an hourly trend) the whole window's whole hours come from the hourly rollups.
  */
-export function windowPlan(from: Date, to: Date) {
+export function windowPlan(from: Date, to: Date, opts: { days: boolean } = { days: true }) {
   let hA = ceilTo(from, HOUR_MS);
   let hB = floorTo(to, HOUR_MS);
   if (hA >= hB) hA = hB = to; // shorter than one whole hour: raw rows only
-  const dA = ceilTo(from, DAY_MS);
-  const dB = floorTo(to, DAY_MS);
-  const wholeDays = dA < dB && hA < hB;
+  let dA = ceilTo(from, DAY_MS);
+  let dB = floorTo(to, DAY_MS);
+  if (!opts.days || dA >= dB || hA >= hB) dA = dB = hB; // no whole day: hourly rollups for [hA, hB)
   return {
     from,
     to,
+    /** raw rows: [from, hA) and [hB, to) */
     hourFrom: hA,
     hourTo: hB,
-    dayFrom: wholeDays ? utcDay(dA) : '1970-01-01',
-    dayTo: wholeDays ? utcDay(dB) : '1970-01-01',
-    // hour presence covers the whole hours that whole days do not
-    hourPresence: wholeDays ? ([[hA, dA], [dB, hB]] as const) : ([[hA, hB], [hB, hB]] as const),
+    /** hourly rollups: [hA, dA) and [dB, hB) */
+    dayFromTime: dA,
+    dayToTime: dB,
+    /** daily rollups: [dayFrom, dayTo) (UTC dates) */
+    dayFrom: utcDay(dA),
+    dayTo: utcDay(dB),
   };
 }
+
+/** Trend buckets are UTC-aligned, so any part of the plan maps onto them with date_bin. */
+const EPOCH = new Date(0);
 
 export async function summarize(db: Db, window: SummaryWindow, now: Date): Promise<TelemetrySummary> {
   const to = now;
   const from = new Date(to.getTime() - WINDOWS[window]);
-  const p = windowPlan(from, to);
   const trendBucket: TrendBucket = window === '24h' ? 'hour' : 'day';
   const unit = trendBucket === 'hour' ? HOUR_MS : DAY_MS;
-  const buckets: number[] = [];
-  for (let b = floorTo(from, unit).getTime(); b < to.getTime(); b += unit) buckets.push(b);
-  // One snapshot for both queries, so counts and active workspaces describe the same ledger.
-  const [perBucket, workspaces] = await db.$transaction([
-    db.$queryRaw<{ event_name: string; bucket: Date; n: bigint; last: Date | null }[]>`
-      SELECT event_name, bucket, sum(n)::bigint AS n, max(last) AS last FROM (
-        SELECT event_name, date_trunc(${trendBucket}, bucket_start, 'UTC') AS bucket,
-               sum(event_count)::bigint AS n, max(last_occurred_at) AS last
-          FROM product_usage_hourly_counts
-         WHERE bucket_start >= ${p.hourFrom}::timestamptz AND bucket_start < ${p.hourTo}::timestamptz
-         GROUP BY 1, 2
-        UNION ALL
-        SELECT event_name, date_trunc(${trendBucket}, occurred_at, 'UTC'), count(*)::bigint, max(occurred_at)
-          FROM product_usage_events
-         WHERE (occurred_at >= ${p.from}::timestamptz AND occurred_at < ${p.hourFrom}::timestamptz)
-            OR (occurred_at >= ${p.hourTo}::timestamptz AND occurred_at < ${p.to}::timestamptz)
-         GROUP BY 1, 2
-      ) parts GROUP BY event_name, bucket`,
-    db.$queryRaw<{ n: bigint }[]>`
-      SELECT count(*)::bigint AS n FROM (
-        SELECT workspace_id FROM product_usage_workspace_days
-         WHERE day >= ${p.dayFrom}::date AND day < ${p.dayTo}::date
-        UNION
-        SELECT workspace_id FROM product_usage_workspace_hours
-         WHERE (bucket_start >= ${p.hourPresence[0][0]}::timestamptz AND bucket_start < ${p.hourPresence[0][1]}::timestamptz)
-            OR (bucket_start >= ${p.hourPresence[1][0]}::timestamptz AND bucket_start < ${p.hourPresence[1][1]}::timestamptz)
-        UNION
-        SELECT workspace_id FROM product_usage_events
-         WHERE (occurred_at >= ${p.from}::timestamptz AND occurred_at < ${p.hourFrom}::timestamptz)
-            OR (occurred_at >= ${p.hourTo}::timestamptz AND occurred_at < ${p.to}::timestamptz)
-      ) w`,
-  ], { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead });
-  const bucketIndex = new Map(buckets.map((b, i) => [b, i]));
-  const families = EVENT_NAMES.map((event): FamilySummary => {
-    const trend = buckets.map(() => 0);
-    let last: Date | null = null;
-    for (const row of perBucket) {
-      if (row.event_name !== event) continue;
-      trend[bucketIndex.get(new Date(row.bucket).getTime())!]! += Number(row.n);
-      if (row.last && (!last || new Date(row.last) > last)) last = new Date(row.last);
+  const stride = trendBucket === 'hour' ? '1 hour' : '1 day';
+  const p = windowPlan(from, to, { days: trendBucket === 'day' });
+  const bucket = (column: Prisma.Sql) => Prisma.sql`date_bin(${stride}::interval, ${column}, ${EPOCH}::timestamptz)`;
+  const hourly = (a: Date, b: Date) => Prisma.sql`
+    SELECT event_name, ${bucket(Prisma.sql`bucket_start`)}, sum(event_count), max(last_occurred_at)
+      FROM product_usage_hourly_counts WHERE bucket_start >= ${a}::timestamptz AND bucket_start < ${b}::timestamptz GROUP BY 1, 2`;
+  const raw = (a: Date, b: Date) => Prisma.sql`
+    SELECT event_name, ${bucket(Prisma.sql`occurred_at`)}, count(*), max(occurred_at)
+      FROM product_usage_events WHERE occurred_at >= ${a}::timestamptz AND occurred_at < ${b}::timestamptz GROUP BY 1, 2`;
+  // One statement, hence one snapshot: counts and active workspaces describe the same ledger even
+  // while the recorder or a prune batch commits. Each part is one simple range scan: small estimated
+  // costs keep the planner from a parallel plan, whose worker start-up would cost more than the work.
+  const rows = await db.$queryRaw<{ event_name: string | null; bucket: Date | null; n: bigint; last: Date | null }[]>`
+    SELECT event_name, bucket, sum(n)::bigint AS n, max(last) AS last FROM (
+      SELECT event_name, (day::timestamp AT TIME ZONE 'UTC') AS bucket, sum(event_count) AS n, max(last_occurred_at) AS last
+        FROM product_usage_daily_counts WHERE day >= ${p.dayFrom}::date AND day < ${p.dayTo}::date GROUP BY 1, 2
+      UNION ALL ${hourly(p.hourFrom, p.dayFromTime)}
+      UNION ALL ${hourly(p.dayToTime, p.hourTo)}
+      UNION ALL ${raw(p.from, p.hourFrom)}
+      UNION ALL ${raw(p.hourTo, p.to)}
+    ) parts GROUP BY 1, 2
+    UNION ALL
+    -- LATERAL … LIMIT 1 keeps this one probe per workspace whatever the planner estimates for the window
+    SELECT NULL, NULL, count(*), NULL FROM workspaces w
+     CROSS JOIN LATERAL (SELECT 1 FROM product_usage_events e
+                          WHERE e.workspace_id = w.id AND e.occurred_at >= ${p.from}::timestamptz AND e.occurred_at < ${p.to}::timestamptz
+                          LIMIT 1) hit`;
+
+  const first = floorTo(from, unit).getTime();
+  const trendLength = Math.ceil((to.getTime() - first) / unit);
+  const trends = new Map(EVENT_NAMES.map((event) => [event as string, { trend: new Array<number>(trendLength).fill(0), last: null as Date | null }]));
+  let activeWorkspaces = 0;
+  for (const row of rows) {
+    if (row.event_name === null) {
+      activeWorkspaces = Number(row.n);
+      continue;
     }
+    const family = trends.get(row.event_name);
+    if (!family) continue; // not in the catalog (any more): not a family of the summary
+    family.trend[Math.round((new Date(row.bucket!).getTime() - first) / unit)]! += Number(row.n);
+    if (row.last && (!family.last || new Date(row.last) > family.last)) family.last = new Date(row.last);
+  }
+  const families = EVENT_NAMES.map((event): FamilySummary => {
+    const { trend, last } = trends.get(event)!;
     return {
       event,
       label: CATALOG[event].label,
@@ -117,7 +126,7 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
     generatedAt: new Date().toISOString(),
     isEmpty: totalEvents === 0,
     totalEvents,
-    activeWorkspaces: Number(workspaces[0]?.n ?? 0),
+    activeWorkspaces,
     trendBucket,
     families,
   };

@@ -1,0 +1,45 @@
+import type { Database } from '../server/db/client.ts';
+import { createLogger, createMetrics } from '../server/observability.ts';
+import { createRecorder, type Recorder } from '../server/telemetry/recorder.ts';
+import { createContextInner, type AppDeps } from '../server/trpc/context.ts';
+import { createCaller } from '../server/trpc/router.ts';
+import { BENCH_PASSWORD, createBenchActors } from './identities.ts';
+import { figure, type Figure } from './lib/stats.ts';
+
+export type RecorderResult = { action: string; calls: number; on: Figure; off: Figure; ratio: number; ratioP95: number };
+
+/** Telemetry "off" for the bench only: a recorder that records nothing. */
+const offRecorder: Recorder = { record: async () => ({ status: 'duplicate' as const }) };
+
+/**
+ * (b) A source action's latency through createCaller, with the real recorder and with one that
+ * records nothing, in the same run: alternating blocks (on, off, off, on, …) cancel drift.
+ */
+export async function benchRecorder(database: Database, opts: { rounds: number; block: number }): Promise<RecorderResult> {
+  const log = createLogger('silent');
+  const metrics = createMetrics();
+  const base: Omit<AppDeps, 'telemetry'> = { db: database.prisma, database, log, metrics, now: () => new Date(), mode: 'remote' };
+  const on: AppDeps = { ...base, telemetry: createRecorder({ log, metrics }) };
+  const off: AppDeps = { ...base, telemetry: offRecorder };
+  const [actor] = await createBenchActors(database.prisma, 1, `rec${Date.now()}`);
+  const { token } = await createCaller(createContextInner(on, { ip: '127.0.0.1' })).auth.login({ email: actor!.email, password: BENCH_PASSWORD });
+  const callers = { on: createCaller(createContextInner(on, { token })), off: createCaller(createContextInner(off, { token })) };
+  const tenantId = actor!.tenantIds[0]!;
+  const act = (c: typeof callers.on) => c.operations.start({ tenantId, type: 'inventory.sync' });
+
+  for (let i = 0; i < 100; i++) await act(i % 2 ? callers.on : callers.off); // warm-up: pools, plans, JIT
+  const samples = { on: [] as number[], off: [] as number[] };
+  for (let r = 0; r < opts.rounds; r++) {
+    const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+    for (const mode of order) {
+      for (let i = 0; i < opts.block; i++) {
+        const t0 = performance.now();
+        await act(callers[mode]);
+        samples[mode].push(performance.now() - t0);
+      }
+    }
+  }
+  const fOn = figure(samples.on);
+  const fOff = figure(samples.off);
+  return { action: 'operations.start', calls: samples.on.length + samples.off.length, on: fOn, off: fOff, ratio: fOn.median / fOff.median, ratioP95: fOn.p95 / fOff.p95 };
+}

@@ -1,0 +1,273 @@
+/**
+ * `npm run bench` — telemetry performance at scale, against the naive exact query.
+ * Usage: npm run bench [-- --quick] [-- --only a,b,c,d,e] [-- --keep]
+ *   --quick  small datasets and short runs, for iteration (results go to the OS temp folder)
+ *   --only   run some figures: a summary, b recorder overhead, c API throughput, d prune, e cold start
+ *   --keep   keep the bench databases (tp_bench_small, tp_bench_large) for inspection
+ * PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test); the bench creates
+ * and drops its own databases there and leaves nothing in the one named by the URL.
+ * See docs/PERFORMANCE.md.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openPglite, openPostgres, type Database } from '../server/db/client.ts';
+import { migrate } from '../server/db/migrate.ts';
+import { benchColdStart, type ColdStartResult } from './coldstart.ts';
+import { loadLedger, seedScope } from './data.ts';
+import { createDatabase, dropDatabase, serverFacts } from './lib/pg.ts';
+import { count, ms, table, times, verdict } from './lib/report.ts';
+import { benchPrune, type PruneBenchResult } from './prune.ts';
+import { benchRecorder, type RecorderResult } from './recorder.ts';
+import { benchNows, benchSummary, type SummaryResult } from './summary.ts';
+import { benchThroughput, type ThroughputResult } from './throughput.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const keep = args.includes('--keep');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const onlyValue = onlyArg?.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf('--only') + 1];
+const only = new Set((onlyValue ?? 'abcde').replace(/,/g, '').split(''));
+const run = (figure: string) => !onlyArg || only.has(figure);
+
+const SIZES = quick
+  ? { pgSmall: 100_000, pgLarge: 400_000, pglite: 100_000, nows: 3, oursPerNow: 3, recRounds: 8, recBlock: 25, tputSeconds: 5, tputWarmup: 1, pruneBefore: 12, coldRuns: 2 }
+  : { pgSmall: 1_000_000, pgLarge: 10_000_000, pglite: 1_000_000, nows: 6, oursPerNow: 5, recRounds: 20, recBlock: 50, tputSeconds: 20, tputWarmup: 3, pruneBefore: 40, coldRuns: 5 };
+const DAYS = 100;
+const WORKSPACES = 500;
+const RETENTION_DAYS = 90;
+const CLIENTS = 32;
+
+const started = performance.now();
+const log = (msg: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const load = () => loadavg().map((x) => Number(x.toFixed(2)));
+
+type Dataset = { database: 'postgres' | 'pglite'; ledgerRows: number; loadSeconds: number };
+const results = {
+  generatedAt: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+  machine: {} as Record<string, unknown>,
+  datasets: [] as Dataset[],
+  summary: [] as SummaryResult[],
+  recorder: undefined as RecorderResult | undefined,
+  throughput: undefined as ThroughputResult | undefined,
+  prune: undefined as PruneBenchResult | undefined,
+  coldStart: [] as ColdStartResult[],
+  targets: [] as { figure: string; target: string; value: string; met: boolean }[],
+  loadAverage: {} as Record<string, number[]>,
+  failure: undefined as string | undefined,
+};
+
+/** Builds a dataset through one session: scope (workspaces, tenants), ledger, indexes, rollups. */
+async function build(database: Database, events: number, end: Date) {
+  const t0 = performance.now();
+  let lastLog = 0;
+  await database.withSession(async (s) => {
+    // Bulk-load settings for this session only: bigger sort memory for the index builds; no
+    // per-statement WAL flush wait (a crash would lose the dataset, not corrupt it).
+    if (database.kind === 'postgres') await s.exec("SET maintenance_work_mem = '1GB'; SET synchronous_commit = off");
+    else await s.exec("SET maintenance_work_mem = '256MB'");
+    await seedScope(s, WORKSPACES);
+    await loadLedger(s, { events, days: DAYS, workspaces: WORKSPACES, end }, {
+      onProgress: (rows, phase) => {
+        const t = performance.now();
+        if (t - lastLog > 10_000 || phase !== 'ledger') {
+          lastLog = t;
+          log(`  ${database.kind} ${count(events)}: ${phase === 'ledger' ? `${count(rows)} rows` : phase}`);
+        }
+      },
+    });
+  });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  results.datasets.push({ database: database.kind, ledgerRows: events, loadSeconds });
+  log(`  ${database.kind} ${count(events)} loaded in ${loadSeconds.toFixed(0)} s`);
+}
+
+/** The dataset ends at the current minute: source actions of (b) and (c) land right after it. */
+const dataEnd = () => new Date(Math.floor(Date.now() / 60_000) * 60_000);
+
+async function summaryFigures(database: Database, rows: number, end: Date) {
+  log(`(a) summary vs naive on ${database.kind} at ${count(rows)} rows`);
+  results.loadAverage[`a-${database.kind}-${rows}`] = load();
+  const r = await benchSummary(database, {
+    ledgerRows: rows,
+    nows: benchNows(end, SIZES.nows),
+    oursPerNow: SIZES.oursPerNow,
+    onWindow: (w) => log(`  window ${w}`),
+  });
+  results.summary.push(...r);
+}
+
+async function postgresPhase(name: 'tp_bench_small' | 'tp_bench_large', rows: number, figures: string[]) {
+  const url = await createDatabase(name);
+  const database = await openPostgres(url);
+  try {
+    await migrate(database);
+    const end = dataEnd();
+    log(`building ${name}: ${count(rows)} events over ${DAYS} days, ${WORKSPACES} workspaces`);
+    await build(database, rows, end);
+    if (figures.includes('a')) await summaryFigures(database, rows, end);
+    if (figures.includes('b')) {
+      log('(b) recorder overhead through createCaller: operations.start, telemetry on vs off');
+      results.loadAverage.b = load();
+      results.recorder = await benchRecorder(database, { rounds: SIZES.recRounds, block: SIZES.recBlock });
+    }
+    if (figures.includes('c')) {
+      log(`(c) API throughput: ${CLIENTS} clients over HTTP for ${SIZES.tputSeconds} s`);
+      results.loadAverage.c = load();
+      results.throughput = await benchThroughput(database, { url, clients: CLIENTS, seconds: SIZES.tputSeconds, warmupSeconds: SIZES.tputWarmup });
+    }
+    if (figures.includes('d')) {
+      log(`(d) prune past ${RETENTION_DAYS} days while summaries run`);
+      results.loadAverage.d = load();
+      const pruner = await openPostgres(url);
+      try {
+        results.prune = await benchPrune(database, pruner, { retentionDays: RETENTION_DAYS, beforeSamples: SIZES.pruneBefore });
+      } finally {
+        await pruner.close();
+      }
+    }
+  } finally {
+    await database.close();
+    if (!keep) await dropDatabase(name);
+  }
+}
+
+async function pglitePhase(figures: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'tp-bench-pglite-'));
+  try {
+    if (figures.includes('a') || figures.includes('e')) {
+      const database = await openPglite(dir);
+      try {
+        await migrate(database);
+        const end = dataEnd();
+        log(`building the embedded database: ${count(SIZES.pglite)} events`);
+        await build(database, SIZES.pglite, end);
+        if (figures.includes('a')) await summaryFigures(database, SIZES.pglite, end);
+      } finally {
+        await database.close();
+      }
+    }
+    if (figures.includes('e')) {
+      log('(e) embedded cold start: tenantpilot serve → first 200 from /healthz');
+      results.loadAverage.e = load();
+      results.coldStart.push(await benchColdStart({ ledgerRows: 0, runs: SIZES.coldRuns }));
+      results.coldStart.push(await benchColdStart({ dataDir: dir, ledgerRows: SIZES.pglite, runs: SIZES.coldRuns }));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function evaluate() {
+  const large = Math.max(0, ...results.summary.filter((s) => s.database === 'postgres').map((s) => s.ledgerRows));
+  for (const s of results.summary.filter((x) => x.database === 'postgres' && x.ledgerRows === large)) {
+    results.targets.push({ figure: `a: ${s.window} median at ${count(large)} (PostgreSQL)`, target: '≤ 50 ms', value: `${ms(s.ours.median)} ms`, met: s.ours.median <= 50 });
+    if (s.window === '30d' || s.window === '90d') {
+      results.targets.push({ figure: `a: ${s.window} naive / ours at ${count(large)}`, target: '≥ 20×', value: times(s.ratio), met: s.ratio >= 20 });
+    }
+  }
+  if (results.summary.length) {
+    results.targets.push({ figure: 'a: ours == naive on every run', target: 'all runs', value: `${results.summary.reduce((a, s) => a + s.exactRuns, 0)} runs`, met: true });
+  }
+  const r = results.recorder;
+  if (r) results.targets.push({ figure: 'b: recorder on / off (median)', target: '≤ 1.10', value: r.ratio.toFixed(3), met: r.ratio <= 1.1 });
+  const t = results.throughput;
+  if (t) {
+    results.targets.push({ figure: 'c: actions/s (32 clients)', target: '≥ 1,000', value: t.actionsPerSecond.toFixed(0), met: t.actionsPerSecond >= 1000 });
+    results.targets.push({ figure: 'c: p99 latency', target: '≤ 100 ms', value: `${ms(t.latency.p99)} ms`, met: t.latency.p99 <= 100 });
+    results.targets.push({ figure: 'c: ledger rows == successful recording actions', target: 'equal', value: `${t.ledgerRows} / ${t.recordingActions}`, met: t.ledgerRows === t.recordingActions });
+  }
+  const p = results.prune;
+  if (p) results.targets.push({ figure: 'd: summary p95 during prune / before', target: '≤ 2×', value: times(p.p95Ratio), met: p.p95Ratio <= 2 });
+}
+
+function printReport() {
+  const out: string[] = [];
+  if (results.summary.length) {
+    out.push('(a) Summary latency, ms (ours: rollups + edge rows; naive: count per event + count(distinct workspace) over raw rows)');
+    out.push(
+      table(
+        ['database', 'ledger rows', 'window', 'ours median', 'ours p95', 'naive median', 'naive p95', 'naive / ours', 'exact runs'],
+        results.summary.map((s) => [s.database, count(s.ledgerRows), s.window, ms(s.ours.median), ms(s.ours.p95), ms(s.naive.median), ms(s.naive.p95), times(s.ratio), `${s.exactRuns}/${s.exactRuns}`]),
+      ),
+    );
+  }
+  const r = results.recorder;
+  if (r) {
+    out.push(`\n(b) Recorder overhead: ${r.action} through createCaller, ${r.calls} calls in alternating blocks, ms`);
+    out.push(table(['telemetry', 'median', 'p95', 'min'], [['on', ms(r.on.median), ms(r.on.p95), ms(r.on.min)], ['off', ms(r.off.median), ms(r.off.p95), ms(r.off.min)], ['on / off', r.ratio.toFixed(3), r.ratioP95.toFixed(3), '']]));
+  }
+  const t = results.throughput;
+  if (t) {
+    out.push(`\n(c) API throughput: ${t.clients} keep-alive clients over HTTP on 127.0.0.1, ${t.replicas} server process, PostgreSQL, ${t.seconds.toFixed(1)} s`);
+    out.push(
+      table(
+        ['actions/s', 'actions', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'recording actions', 'ledger rows'],
+        [[t.actionsPerSecond.toFixed(0), t.actions, ms(t.latency.median), ms(t.latency.p95), ms(t.latency.p99), t.errors, t.recordingActions, t.ledgerRows]],
+      ),
+    );
+  }
+  const p = results.prune;
+  if (p) {
+    out.push(`\n(d) Prune on PostgreSQL: rows past ${p.retentionDays} days, batches of ${p.batchSize}, summaries of every window running meanwhile`);
+    out.push(
+      table(
+        ['rows deleted', 'batches', 'total s', 'longest batch ms', 'median batch ms', 'summary p95 before', 'p95 during', 'during / before'],
+        [[p.deleted, p.batches, (p.totalMs / 1000).toFixed(1), ms(p.longestBatchMs), ms(p.medianBatchMs), ms(p.summaryBefore.p95), ms(p.summaryDuring.p95), times(p.p95Ratio)]],
+      ),
+    );
+  }
+  if (results.coldStart.length) {
+    out.push('\n(e) Embedded cold start: spawn `tenantpilot serve` → first 200 from /healthz, ms');
+    out.push(table(['data dir', 'ledger rows', 'runs', 'median', 'p95'], results.coldStart.map((c) => [c.dataDir, count(c.ledgerRows), c.runs, ms(c.ms.median), ms(c.ms.p95)])));
+  }
+  if (results.datasets.length) {
+    out.push('\nDatasets (generate_series + index rebuild + rollups + VACUUM ANALYZE)');
+    out.push(table(['database', 'ledger rows', 'load s'], results.datasets.map((d) => [d.database, count(d.ledgerRows), d.loadSeconds.toFixed(0)])));
+  }
+  if (results.targets.length) {
+    out.push(`\nTargets${quick ? ' (quick mode: small datasets, not the issue’s sizes)' : ''}`);
+    out.push(table(['figure', 'target', 'value', 'verdict'], results.targets.map((x) => [x.figure, x.target, x.value, verdict(x.met)])));
+  }
+  console.log(`\n${out.join('\n')}\n`);
+}
+
+async function main() {
+  const pg = await serverFacts();
+  const pglite = JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version as string;
+  results.machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    postgres: pg,
+    pglite,
+  };
+  results.loadAverage.start = load();
+  log(`TenantPilot telemetry bench (${quick ? 'quick' : 'full'}): ${cpus().length} CPUs, ${results.machine.memoryGiB} GiB, ${pg.version?.split(' on ')[0]}, PGlite ${pglite}; load ${load().join(' ')}`);
+  const wanted = [...'abcde'].filter(run);
+  if (wanted.includes('a')) await postgresPhase('tp_bench_small', SIZES.pgSmall, ['a']);
+  if (wanted.some((f) => 'abcd'.includes(f))) await postgresPhase('tp_bench_large', SIZES.pgLarge, wanted);
+  if (wanted.includes('a') || wanted.includes('e')) await pglitePhase(wanted);
+  results.loadAverage.end = load();
+  evaluate();
+  printReport();
+}
+
+const outFile = quick || onlyArg ? join(tmpdir(), 'tenantpilot-bench-results.json') : join(ROOT, 'bench/results.json');
+try {
+  await main();
+} catch (err) {
+  results.failure = `${(err as Error).name}: ${(err as Error).message}`;
+  console.error(`\nBENCH FAILED: ${results.failure}`);
+  process.exitCode = 1;
+} finally {
+  results.loadAverage.end ??= load();
+  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${outFile} (${((performance.now() - started) / 60_000).toFixed(1)} min)`);
+}
