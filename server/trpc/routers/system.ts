@@ -19,6 +19,11 @@ export const systemRouter = router({
       if (ctx.mode !== 'local') {
         throw new TRPCError({ code: 'FORBIDDEN', message: 'The first operator can only be created on a local (embedded) server' });
       }
+      // Refuse before hashing: once an operator exists, this public endpoint must cost nothing.
+      // (bootstrapFirstOperator re-checks under its lock, for two first operators racing.)
+      if ((await ctx.db.systemUser.count()) > 0) {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'An operator already exists: sign in instead' });
+      }
       const { token, expiresAt, operator } = await bootstrapFirstOperator(ctx.db, input, ctx.now());
       return { token, expiresAt, operator };
     }),
