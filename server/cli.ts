@@ -2,8 +2,9 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
 import { startServer } from './app.ts';
-import { createSystemUser } from './auth/service.ts';
+import { createSystemUser, email, newPassword } from './auth/service.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
@@ -13,6 +14,12 @@ import { createLogger, createMetrics } from './observability.ts';
 import { DEMO, seedDemo } from './seed/demo.ts';
 import { pruneProductUsage } from './telemetry/prune.ts';
 import { createRecorder } from './telemetry/recorder.ts';
+
+const systemUserInput = z.strictObject({
+  email,
+  displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  password: newPassword,
+});
 
 /** Parses a whole number within bounds, for option values. */
 const intOption = (name: string, min: number, max: number) => (value: string) => {
@@ -101,8 +108,18 @@ export function buildCli(): Command {
     .action(async (opts: { email: string; name?: string; passwordStdin?: boolean }) => {
       const config = loadConfig();
       const password = await readPassword(!!opts.passwordStdin);
+      // Checked before the database is opened, with the flag that was wrong named.
+      const input = systemUserInput.safeParse({ email: opts.email, displayName: opts.name ?? opts.email, password });
+      if (!input.success) {
+        const issue = input.error.issues[0]!;
+        const flag = { email: '--email', displayName: '--name', password: 'the password' }[String(issue.path[0])] ?? 'input';
+        throw new InvalidArgumentError(`${flag} ${issue.message}`);
+      }
       await withDatabase(config, async (db) => {
-        const user = await createSystemUser(db.prisma, { email: opts.email, displayName: opts.name ?? opts.email, password });
+        if (await db.prisma.systemUser.findUnique({ where: { email: input.data.email } })) {
+          throw new InvalidArgumentError(`a system user with e-mail ${input.data.email} already exists`);
+        }
+        const user = await createSystemUser(db.prisma, input.data);
         console.log(`Created system user ${user.email} (${user.id}) with permission system.dashboard.view`);
       });
     });
@@ -195,8 +212,9 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    const message = err instanceof ConfigError || err instanceof InvalidArgumentError ? err.message : `${(err as Error).message}`;
-    console.error(`tenantpilot: ${message.split('\n')[0]}`);
+    const message = err instanceof ConfigError || err instanceof InvalidArgumentError ? err.message : String((err as Error)?.message ?? err);
+    // One line: the first non-empty one (some library messages start with a blank line).
+    console.error(`tenantpilot: ${message.split('\n').find((line) => line.trim())?.trim() ?? 'failed'}`);
     process.exit(1);
   }
 }
