@@ -164,6 +164,31 @@ describe('brute-force throttling (DB-backed, so every replica shares it)', () =>
   });
 });
 
+describe('HTTP refusals over a real socket', () => {
+  it('413 for an oversized body, 415 for a non-JSON body, 400 for malformed JSON and for an oversized batch', async () => {
+    const { BODY_LIMIT, MAX_BATCH_SIZE } = await import('../../../server/http.ts');
+    const http: FastifyInstance = buildHttpServer(t.app.deps);
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const address = http.server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/trpc`;
+      const post = (path: string, body: string, type = 'application/json') =>
+        fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      const big = await post('auth.login', JSON.stringify({ email: 'owner@acme.test', password: 'p'.repeat(BODY_LIMIT) }));
+      expect(big.status).toBe(413);
+      expect((await big.json()).error.data.code).toBe('PAYLOAD_TOO_LARGE');
+      expect((await post('auth.login', JSON.stringify({ email: 'owner@acme.test', password: PASSWORD }), 'text/plain')).status).toBe(415);
+      const malformed = await post('auth.login', `{"email":"owner@acme.test","password": ${PASSWORD}`);
+      expect(malformed.status).toBe(400);
+      expect(await malformed.text()).not.toContain(PASSWORD);
+      const batch = Array.from({ length: MAX_BATCH_SIZE + 1 }, () => 'system.auth.status').join(',');
+      expect((await fetch(`${base}/${batch}?batch=1&input={}`)).status).toBe(400);
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('sessions expire and revoke', () => {
   it('an admin token works until its expiry and is refused from then on', async () => {
     const { app } = t;
