@@ -5,8 +5,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { costOf } from '../../../server/auth/passwords.ts';
 import { PLANES } from '../../../server/auth/sessions.ts';
 import { THROTTLE } from '../../../server/auth/throttle.ts';
+import { openPostgres } from '../../../server/db/client.ts';
 import { buildHttpServer } from '../../../server/http.ts';
+import { createContextInner } from '../../../server/trpc/context.ts';
+import { createCaller } from '../../../server/trpc/router.ts';
 import { PASSWORD, useTestApp } from '../../helpers/app.ts';
+import { testDbKind } from '../../helpers/db.ts';
 
 /**
  * Every scrypt call the server makes, with its parameters, and a hook that can hold one password's
@@ -102,6 +106,22 @@ describe('brute-force throttling (DB-backed, so every replica shares it)', () =>
     }
     expect(await codeOf(app.caller(undefined, '198.18.2.2').auth.login({ email: 'owner@acme.test', password: PASSWORD }))).toBe('TOO_MANY_REQUESTS');
     expect(await codeOf(app.caller(undefined, '198.18.2.3').auth.login({ email: 'owner@acme.test', password: PASSWORD }))).toBe('OK');
+  });
+
+  it('replicas share the count: failures on one replica lock the account on another', async () => {
+    const { app } = t;
+    // On PostgreSQL a second replica is a second connection pool; PGlite has one process, one database.
+    const other = testDbKind() === 'postgres' ? await openPostgres(app.url!, { poolSize: 2 }) : app.database;
+    try {
+      const replicaB = createCaller(createContextInner({ ...app.deps, db: other.prisma, database: other }, { ip: '198.18.5.1' }));
+      for (let i = 0; i < THROTTLE.maxFailuresPerAccount - 1; i++) {
+        expect(await codeOf(app.caller(undefined, `198.18.5.${10 + i}`).auth.login({ email: 'owner@globex.test', password: 'wrong password' }))).toBe('UNAUTHORIZED');
+      }
+      expect(await codeOf(replicaB.auth.login({ email: 'owner@globex.test', password: 'wrong password' }))).toBe('TOO_MANY_REQUESTS');
+      expect(await codeOf(app.caller(undefined, '198.18.5.99').auth.login({ email: 'owner@globex.test', password: PASSWORD }))).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      if (other !== app.database) await other.close();
+    }
   });
 
   it('a burst of parallel wrong guesses gets at most the allowed number of answers; the rest are refused', async () => {
