@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantPilotClient } from '../../server/client.ts';
+import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
+
+/**
+ * The `tenantpilot` command as an operator runs it (`node bin/tenantpilot.js`, a real process each
+ * time), against the embedded database in a temporary folder, or a fresh PostgreSQL database in the
+ * postgres project. Each spawn costs a couple of seconds, so each one asserts as much as it can.
+ * (--help and refusals that open no database: test/unit/cli.test.ts.)
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/tenantpilot.js');
+const DEMO_PASSWORD = 'demo password for the cli test';
+
+type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+let dataDir: string;
+let pg: TestDatabase | undefined;
+
+/** The environment of one run: only our variables, pointing at this file's database. */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('TENANTPILOT_') && !['DATABASE_URL', 'PORT', 'HOST'].includes(k)),
+  );
+  const database = pg ? { DATABASE_URL: pg.url! } : { TENANTPILOT_DATA_DIR: dataDir };
+  return { ...base, ...database, TENANTPILOT_LOG_LEVEL: 'warn', ...extra };
+}
+
+function tp(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: env(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** `serve --port 0`: resolves once it listens, with its URL and a way to stop it (SIGTERM). */
+async function serve() {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: env({ TENANTPILOT_LOG_LEVEL: 'info' }) });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/TenantPilot API listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]!);
+    });
+    void closed.then((r) => reject(new Error(`serve exited early: ${r.stderr || r.stdout}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
+}
+
+/** Exactly one non-empty line on stderr. */
+const oneLine = (text: string) => {
+  const lines = text.split('\n').filter((l) => l.trim());
+  expect(lines, text).toHaveLength(1);
+  return lines[0]!;
+};
+
+beforeAll(async () => {
+  dataDir = join(mkdtempSync(join(tmpdir(), 'tp-cli-')), 'data');
+  if (testDbKind() === 'postgres') pg = await createTestDatabase('postgres', { migrated: false });
+});
+afterAll(async () => {
+  rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  await pg?.drop();
+});
+
+describe('an operator setting up and running TenantPilot with the CLI', () => {
+  it('migrate applies every migration (a second run, and every other command, finds nothing to apply)', async () => {
+    const first = await tp(['migrate']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Applied \d+ migration\(s\): \d{14}_init/);
+  });
+
+  it('system-user:create reads the password from stdin, and refuses a taken e-mail in one line', async () => {
+    const created = await tp(['system-user:create', '--email', 'Ops@Example.test', '--name', 'Ops', '--password-stdin'], { input: 'a long enough password\n' });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^Created system user ops@example\.test \([0-9a-f-]{36}\) with permission system\.dashboard\.view$/m);
+    expect(created.stdout + created.stderr).not.toContain('a long enough password');
+
+    // without --password-stdin, a stdin that is not a terminal is read all the same
+    const taken = await tp(['system-user:create', '--email', 'ops@example.test'], { input: 'a long enough password' });
+    expect(taken.code).toBe(1);
+    expect(oneLine(taken.stderr)).toBe('tenantpilot: a system user with e-mail ops@example.test already exists');
+  });
+
+  it('seed:demo --events 0 creates the demo identities only (the final summary shows no event from it)', async () => {
+    const seeded = await tp(['seed:demo', '--events', '0'], { env: { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD } });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toContain('Created the demo identities:');
+    expect(seeded.stdout).toMatch(/workspace Contoso: tenants contoso-prod, contoso-dev/);
+    expect(seeded.stdout).toContain('Demo password: the value of TENANTPILOT_DEMO_PASSWORD');
+    expect(seeded.stdout).not.toContain(DEMO_PASSWORD);
+    expect(seeded.stdout).toContain('Performed 0 source action(s)');
+  });
+
+  let pruned = 0;
+  it('seed:demo --events 25 --days 3 performs 25 actions; run again it adds none; operations:start and prune work on the result', async () => {
+    const demoEnv = { env: { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD } };
+    const first = await tp(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Demo identities already exist (passwords unchanged):');
+    expect(first.stdout).toContain('Performed 25 source action(s) over the last 3 day(s).');
+    const again = await tp(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Demo actions were seeded before; none added.');
+
+    const run = await tp(['operations:start', '--tenant', 'contoso-prod', '--type', 'inventory.sync']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^Started scheduled run [0-9a-f-]{36} \(inventory\.sync\) on contoso-prod$/);
+    // With a one-day retention, the seeded rows older than a day go.
+    const oneDay = { env: { TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: '1' } };
+    const dryRun = await tp(['product-usage:prune', '--dry-run'], oneDay);
+    expect(dryRun.stdout).toMatch(/^Would delete \d+ telemetry row\(s\) older than 1 day\(s\) \(before \d{4}-\d\d-\d\dT[\d:.]+Z\)\.$/m);
+    const wouldDelete = Number(dryRun.stdout.match(/Would delete (\d+) telemetry row/)?.[1]);
+    expect(wouldDelete).toBeGreaterThan(0);
+    expect(wouldDelete).toBeLessThan(25);
+    const real = await tp(['product-usage:prune'], oneDay);
+    expect(real.code, real.stderr).toBe(0);
+    pruned = Number(real.stdout.match(/^Deleted (\d+) telemetry row\(s\) older than 1 day\(s\)/m)?.[1]);
+    expect(pruned).toBe(wouldDelete);
+  });
+
+  it('serves what the CLI left (the 25 seeded events minus the pruned ones, the scheduled run without a row) and stops on SIGTERM', async () => {
+    const server = await serve();
+    let stopped: Run | undefined;
+    try {
+      const anonymous = createTenantPilotClient({ url: server.url });
+      const operator = createTenantPilotClient({
+        url: server.url,
+        token: (await anonymous.system.auth.login.mutate({ email: 'operator@tenantpilot.test', password: DEMO_PASSWORD })).token,
+      });
+      const summary = await operator.system.telemetry.summary.query({ window: '7d' });
+      expect(summary.totalEvents).toBe(25 - pruned);
+      // The console operator created with system-user:create can sign in too.
+      await expect(anonymous.system.auth.login.mutate({ email: 'ops@example.test', password: 'a long enough password' })).resolves.toMatchObject({
+        operator: { email: 'ops@example.test', displayName: 'Ops' },
+      });
+      const owner = createTenantPilotClient({
+        url: server.url,
+        token: (await anonymous.auth.login.mutate({ email: 'owner@contoso.test', password: DEMO_PASSWORD })).token,
+      });
+      const me = await owner.auth.me.query();
+      const contosoProd = me.memberships[0]!.tenants.find((x) => x.slug === 'contoso-prod')!;
+      const bundle = await owner.support.openDiagnostics.mutate({ tenantId: contosoProd.id, entryPoint: 'tenant_dashboard' });
+      expect(bundle.recentOperationRuns.filter((r) => r.trigger === 'scheduled')).toHaveLength(1);
+      expect(me.memberships.map((m) => [m.workspace.name, m.tenants.map((x) => x.slug)])).toEqual([['Contoso', ['contoso-dev', 'contoso-prod']]]);
+    } finally {
+      stopped = await server.stop();
+    }
+    // graceful shutdown: exit code 0 after closing the server and the database
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain('shutting down');
+  });
+});
