@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, wrapPglite, type Database } from '../../server/db/client.ts';
@@ -52,13 +53,7 @@ export async function createTestDatabase(
  * version and the migrations' checksums, and every later file starts from that dump.
  */
 async function pgliteFromTemplate(migrated: boolean): Promise<PGlite> {
-  const dir = join(tmpdir(), 'tenantpilot-test-db');
-  const version = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
-  const key = createHash('sha256')
-    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
-    .digest('hex')
-    .slice(0, 16);
-  const file = join(dir, `${migrated ? 'migrated' : 'empty'}-${key}.tar`);
+  const file = templateFile(migrated);
   if (existsSync(file)) {
     try {
       return await PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(file)]) });
@@ -69,12 +64,33 @@ async function pgliteFromTemplate(migrated: boolean): Promise<PGlite> {
   const pglite = await PGlite.create('memory://');
   if (migrated) await migrate(wrapPglite(pglite));
   const dump = await pglite.dumpDataDir('none');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
   // Write then rename, so a parallel file never reads half a dump.
   const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
   renameSync(partial, file);
   return pglite;
+}
+
+function templateFile(migrated: boolean): string {
+  const version = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
+  const key = createHash('sha256')
+    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(tmpdir(), 'tenantpilot-test-db', `${migrated ? 'migrated' : 'empty'}-${key}.tar`);
+}
+
+/**
+ * A ready embedded-database folder at `dir` (for code that opens its own database, like the CLI or
+ * startServer): the initialized, optionally migrated template unpacked there, without initdb's cost.
+ */
+export async function pgliteDataDir(dir: string, opts: { migrated: boolean }): Promise<string> {
+  const file = templateFile(opts.migrated);
+  if (!existsSync(file)) await (await pgliteFromTemplate(opts.migrated)).close();
+  mkdirSync(dir, { recursive: true });
+  execFileSync('tar', ['-xf', file, '-C', dir], { stdio: 'pipe' });
+  return dir;
 }
 
 async function adminQuery(url: string, sql: string) {

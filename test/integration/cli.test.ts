@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantPilotClient } from '../../server/client.ts';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../helpers/db.ts';
 
 /**
  * The `tenantpilot` command as an operator runs it (`node bin/tenantpilot.js`, a real process each
@@ -76,7 +76,9 @@ const oneLine = (text: string) => {
 
 beforeAll(async () => {
   dataDir = join(mkdtempSync(join(tmpdir(), 'tp-cli-')), 'data');
+  // An initialized but unmigrated database: `migrate` below applies every migration to it.
   if (testDbKind() === 'postgres') pg = await createTestDatabase('postgres', { migrated: false });
+  else await pgliteDataDir(dataDir, { migrated: false });
 });
 afterAll(async () => {
   rmSync(join(dataDir, '..'), { recursive: true, force: true });
