@@ -9,10 +9,14 @@ type Issue = { path: (string | number)[]; message: string };
 function inputIssues(cause: unknown): Issue[] | undefined {
   const issues = (cause as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(issues)) return undefined;
-  return issues.map((i: { path?: readonly unknown[]; message?: string }) => ({
-    path: (i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? (p as { key: string | number }).key : (p as string | number))),
-    message: String(i.message ?? 'invalid'),
-  }));
+  return issues.flatMap((i: { path?: readonly unknown[]; message?: string; code?: string; keys?: unknown }) => {
+    const path = (i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? (p as { key: string | number }).key : (p as string | number)));
+    // An unknown key is an offending field too: name each one by its own path.
+    if (i.code === 'unrecognized_keys' && Array.isArray(i.keys) && i.keys.length > 0) {
+      return i.keys.map((key) => ({ path: [...path, String(key)], message: 'unknown field' }));
+    }
+    return [{ path, message: String(i.message ?? 'invalid') }];
+  });
 }
 
 const t = initTRPC.context<Context>().create({
