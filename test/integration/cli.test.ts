@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../server/cli.ts';
 import { createTenantPilotClient } from '../../server/client.ts';
 import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../helpers/db.ts';
 
 /**
- * The `tenantpilot` command as an operator runs it (`node bin/tenantpilot.js`, a real process each
- * time), against the embedded database in a temporary folder, or a fresh PostgreSQL database in the
- * postgres project. Each spawn costs a couple of seconds, so each one asserts as much as it can.
- * (--help and refusals that open no database: test/unit/cli.test.ts.)
+ * The `tenantpilot` command as an operator runs it, against the embedded database in a temporary
+ * folder, or a fresh PostgreSQL database in the postgres project. What depends on the process (exit
+ * codes, stdin, stderr, SIGTERM) runs `node bin/tenantpilot.js`; the rest runs the same program
+ * in-process, since each new process costs seconds. (--help and refusals that open no database:
+ * test/unit/cli.test.ts.)
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/tenantpilot.js');
@@ -67,6 +69,24 @@ async function serve() {
   };
 }
 
+/**
+ * Runs a command in this process (the same program `bin/tenantpilot.js` runs, without a new Node and
+ * tsx start), with this file's database configured; returns what it printed.
+ */
+async function inProcess(args: string[], extra: Record<string, string> = {}): Promise<string> {
+  const vars = { DATABASE_URL: pg?.url ?? '', TENANTPILOT_DATA_DIR: pg ? '' : dataDir, TENANTPILOT_LOG_LEVEL: 'warn', TENANTPILOT_DEMO_PASSWORD: '', TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: '', ...extra };
+  for (const [key, value] of Object.entries(vars)) vi.stubEnv(key, value); // '' counts as unset
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void printed.push(parts.join(' ')));
+  try {
+    await buildCli().parseAsync(['node', 'tenantpilot', ...args]);
+    return printed.join('\n');
+  } finally {
+    log.mockRestore();
+    vi.unstubAllEnvs();
+  }
+}
+
 /** Exactly one non-empty line on stderr. */
 const oneLine = (text: string) => {
   const lines = text.split('\n').filter((l) => l.trim());
@@ -105,39 +125,35 @@ describe('an operator setting up and running TenantPilot with the CLI', () => {
   });
 
   it('seed:demo --events 0 creates the demo identities only (the final summary shows no event from it)', async () => {
-    const seeded = await tp(['seed:demo', '--events', '0'], { env: { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD } });
-    expect(seeded.code, seeded.stderr).toBe(0);
-    expect(seeded.stdout).toContain('Created the demo identities:');
-    expect(seeded.stdout).toMatch(/workspace Contoso: tenants contoso-prod, contoso-dev/);
-    expect(seeded.stdout).toContain('Demo password: the value of TENANTPILOT_DEMO_PASSWORD');
-    expect(seeded.stdout).not.toContain(DEMO_PASSWORD);
-    expect(seeded.stdout).toContain('Performed 0 source action(s)');
+    const seeded = await inProcess(['seed:demo', '--events', '0'], { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD });
+    expect(seeded).toContain('Created the demo identities:');
+    expect(seeded).toMatch(/workspace Contoso: tenants contoso-prod, contoso-dev/);
+    expect(seeded).toContain('Demo password: the value of TENANTPILOT_DEMO_PASSWORD');
+    expect(seeded).not.toContain(DEMO_PASSWORD);
+    expect(seeded).toContain('Performed 0 source action(s)');
   });
 
   let pruned = 0;
   it('seed:demo --events 25 --days 3 performs 25 actions; run again it adds none; operations:start and prune work on the result', async () => {
-    const demoEnv = { env: { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD } };
-    const first = await tp(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Demo identities already exist (passwords unchanged):');
-    expect(first.stdout).toContain('Performed 25 source action(s) over the last 3 day(s).');
-    const again = await tp(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('Demo actions were seeded before; none added.');
+    const demoEnv = { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD };
+    const first = await inProcess(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
+    expect(first).toContain('Demo identities already exist (passwords unchanged):');
+    expect(first).toContain('Performed 25 source action(s) over the last 3 day(s).');
+    const again = await inProcess(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
+    expect(again).toContain('Demo actions were seeded before; none added.');
 
-    const run = await tp(['operations:start', '--tenant', 'contoso-prod', '--type', 'inventory.sync']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^Started scheduled run [0-9a-f-]{36} \(inventory\.sync\) on contoso-prod$/);
+    const run = await inProcess(['operations:start', '--tenant', 'contoso-prod', '--type', 'inventory.sync']);
+    expect(run).toMatch(/^Started scheduled run [0-9a-f-]{36} \(inventory\.sync\) on contoso-prod$/);
+    await expect(inProcess(['operations:start', '--tenant', 'no-such-tenant', '--type', 'inventory.sync'])).rejects.toThrow('no tenant with slug no-such-tenant');
     // With a one-day retention, the seeded rows older than a day go.
-    const oneDay = { env: { TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: '1' } };
-    const dryRun = await tp(['product-usage:prune', '--dry-run'], oneDay);
-    expect(dryRun.stdout).toMatch(/^Would delete \d+ telemetry row\(s\) older than 1 day\(s\) \(before \d{4}-\d\d-\d\dT[\d:.]+Z\)\.$/m);
-    const wouldDelete = Number(dryRun.stdout.match(/Would delete (\d+) telemetry row/)?.[1]);
+    const oneDay = { TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: '1' };
+    const dryRun = await inProcess(['product-usage:prune', '--dry-run'], oneDay);
+    expect(dryRun).toMatch(/^Would delete \d+ telemetry row\(s\) older than 1 day\(s\) \(before \d{4}-\d\d-\d\dT[\d:.]+Z\)\.$/);
+    const wouldDelete = Number(dryRun.match(/Would delete (\d+) telemetry row/)?.[1]);
     expect(wouldDelete).toBeGreaterThan(0);
     expect(wouldDelete).toBeLessThan(25);
-    const real = await tp(['product-usage:prune'], oneDay);
-    expect(real.code, real.stderr).toBe(0);
-    pruned = Number(real.stdout.match(/^Deleted (\d+) telemetry row\(s\) older than 1 day\(s\)/m)?.[1]);
+    const real = await inProcess(['product-usage:prune'], oneDay);
+    pruned = Number(real.match(/^Deleted (\d+) telemetry row\(s\) older than 1 day\(s\)/)?.[1]);
     expect(pruned).toBe(wouldDelete);
   });
 
