@@ -14,7 +14,7 @@ import { PASSWORD, useTestApp } from '../../helpers/app.ts';
  */
 const t = useTestApp();
 const CLIENTS = 64;
-const ACTIONS_PER_CLIENT = 3;
+const ACTIONS_PER_CLIENT = 2;
 
 let http: FastifyInstance;
 let base = '';
