@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../../server/db/client.ts';
+import { buildHttpServer } from '../../../server/http.ts';
 import { createLogger, createMetrics } from '../../../server/observability.ts';
 import { createRecorder } from '../../../server/telemetry/recorder.ts';
 import { createContextInner, type AppDeps } from '../../../server/trpc/context.ts';
@@ -19,7 +20,17 @@ const t = useTestApp();
 const onPostgres = testDbKind() === 'postgres';
 
 const failures = async (deps: Pick<AppDeps, 'metrics'>) => (await deps.metrics.recorderFailures.get()).values[0]?.value ?? 0;
-const metricsText = (deps: Pick<AppDeps, 'metrics'>) => deps.metrics.registry.metrics();
+/** What GET /metrics serves. */
+async function metricsText(deps: AppDeps) {
+  const http = buildHttpServer(deps);
+  try {
+    const res = await http.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  } finally {
+    await http.close();
+  }
+}
 
 /** A trigger on the ledger that runs `body` (PL/pgSQL) before every insert. */
 async function injectLedgerFault(body: string) {
