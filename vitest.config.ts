@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -18,6 +19,10 @@ const integration = (db: 'pglite' | 'postgres') => ({
 
 export default defineConfig({
   test: {
+    // vitest's default is one worker per CPU less one: a single worker on a 2-core machine. The
+    // integration files wait on child processes and PostgreSQL as much as they compute, so two
+    // workers there roughly halve `npm test`.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], testTimeout: 30_000 } },
       integration('pglite'),
