@@ -125,6 +125,21 @@ describe('US2-1: recent telemetry across several tenants and workspaces', () => 
     expect(summary).toMatchObject({ window, isEmpty: false, totalEvents: total, activeWorkspaces: e.workspaces });
   });
 
+  it.each(WINDOWS)('spreads each %s count over UTC buckets (hours for 24h, days otherwise) that add up to it', async (window) => {
+    const summary = await summaryAt(T, window);
+    const unit = window === '24h' ? HOUR_MS : DAY_MS;
+    expect(summary.trendBucket).toBe(window === '24h' ? 'hour' : 'day');
+    const buckets = Math.ceil((T.getTime() - Math.floor((T.getTime() - WINDOW_MS[window]) / unit) * unit) / unit);
+    for (const family of summary.families) {
+      expect(family.trend).toHaveLength(buckets);
+      expect(family.trend.reduce((a, b) => a + b, 0), family.event).toBe(family.count);
+    }
+    // the newest bucket holds the operation started an hour ago (24h: its hour; otherwise: its day)
+    const ops = summary.families.find((f) => f.event === 'operation.started')!;
+    const newest = Math.floor((T.getTime() - HOUR_MS) / unit) - Math.floor((T.getTime() - WINDOW_MS[window]) / unit);
+    expect(ops.trend[newest]).toBeGreaterThanOrEqual(1);
+  });
+
   it('reports when each family last occurred in the window', async () => {
     const summary = await summaryAt(T, '7d');
     expect(Object.fromEntries(summary.families.map((f) => [f.event, f.lastOccurredAt]))).toEqual({
