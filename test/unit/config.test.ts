@@ -69,6 +69,11 @@ describe('configuration from the environment (DESIGN.md Part 1)', () => {
     expect(refusal({ TENANTPILOT_PRUNE_CRON: value }).message).toMatch(/^Invalid configuration: TENANTPILOT_PRUNE_CRON /);
   });
 
+  it('refuses an unknown TENANTPILOT_LOG_LEVEL, naming it', () => {
+    expect(refusal({ TENANTPILOT_LOG_LEVEL: 'verbose' }).message).toMatch(/^Invalid configuration: TENANTPILOT_LOG_LEVEL /);
+    expect(loadConfig({ TENANTPILOT_LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
+  });
+
   it('reports one problem on one line', () => {
     const err = refusal({ [RETENTION]: '0', PORT: 'abc', DATABASE_URL: 'mysql://x' });
     expect(err.message).not.toContain('\n');
