@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnServe, waitHealthy } from './lib/server.ts';
 import { figure, type Figure } from './lib/stats.ts';
 
-export type ColdStartResult = { dataDir: 'empty' | string; ledgerRows: number; runs: number; ms: Figure };
+export type ColdStartResult = { dataDir: 'empty (new folder)' | 'initialized'; ledgerRows: number; runs: number; ms: Figure };
 
 /**
  * (e) `tenantpilot serve` on the embedded database: from spawning the process to the first 200 from
@@ -24,5 +24,5 @@ export async function benchColdStart(opts: { dataDir?: string; ledgerRows: numbe
       if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { dataDir: opts.dataDir ? 'with data' : 'empty', ledgerRows: opts.ledgerRows, runs: opts.runs, ms: figure(samples) };
+  return { dataDir: opts.dataDir ? 'initialized' : 'empty (new folder)', ledgerRows: opts.ledgerRows, runs: opts.runs, ms: figure(samples) };
 }

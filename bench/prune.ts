@@ -41,6 +41,7 @@ export async function benchPrune(
   const [past] = await reader.prisma.$queryRaw<{ n: bigint }[]>`
     SELECT count(*)::bigint AS n FROM product_usage_events WHERE occurred_at < ${cutoff}::timestamptz`;
 
+  for (const w of windows) await summarize(reader.prisma, w, new Date()); // warm-up
   const before: number[] = [];
   for (let i = 0; i < opts.beforeSamples; i++) {
     before.push((await timed(() => summarize(reader.prisma, windows[i % windows.length]!, new Date()))).ms);

@@ -13,9 +13,9 @@ const offRecorder: Recorder = { record: async () => ({ status: 'duplicate' as co
 
 /**
  * (b) A source action's latency through createCaller, with the real recorder and with one that
- * records nothing, in the same run: alternating blocks (on, off, off, on, …) cancel drift.
+ * records nothing, in the same run, alternating call by call.
  */
-export async function benchRecorder(database: Database, opts: { rounds: number; block: number }): Promise<RecorderResult> {
+export async function benchRecorder(database: Database, opts: { calls: number }): Promise<RecorderResult> {
   const log = createLogger('silent');
   const metrics = createMetrics();
   const base: Omit<AppDeps, 'telemetry'> = { db: database.prisma, database, log, metrics, now: () => new Date(), mode: 'remote' };
@@ -28,15 +28,14 @@ export async function benchRecorder(database: Database, opts: { rounds: number; 
   const act = (c: typeof callers.on) => c.operations.start({ tenantId, type: 'inventory.sync' });
 
   for (let i = 0; i < 100; i++) await act(i % 2 ? callers.on : callers.off); // warm-up: pools, plans, JIT
+  // Alternate call by call (on, off, off, on, …): load from anything else on the machine changes
+  // over seconds, so neighbouring calls see the same conditions and the drift cancels.
   const samples = { on: [] as number[], off: [] as number[] };
-  for (let r = 0; r < opts.rounds; r++) {
-    const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-    for (const mode of order) {
-      for (let i = 0; i < opts.block; i++) {
-        const t0 = performance.now();
-        await act(callers[mode]);
-        samples[mode].push(performance.now() - t0);
-      }
+  for (let i = 0; i < opts.calls / 2; i++) {
+    for (const mode of i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      const t0 = performance.now();
+      await act(callers[mode]);
+      samples[mode].push(performance.now() - t0);
     }
   }
   const fOn = figure(samples.on);

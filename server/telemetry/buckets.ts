@@ -7,7 +7,7 @@ export const COUNT_SHARDS = 8;
 
 export const floorTo = (t: Date, unit: number) => new Date(Math.floor(t.getTime() / unit) * unit);
 export const ceilTo = (t: Date, unit: number) => new Date(Math.ceil(t.getTime() / unit) * unit);
-/** `YYYY-MM-DD` of the UTC day holding `t` (the type of `product_usage_workspace_days.day`). */
+/** `YYYY-MM-DD` of the UTC day holding `t` (the type of `product_usage_daily_counts.day`). */
 export const utcDay = (t: Date) => t.toISOString().slice(0, 10);
 
 /**
