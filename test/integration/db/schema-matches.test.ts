@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,25 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 let fromSchema: TestDatabase;
 let fromMigrations: TestDatabase;
 
+/**
+ * Prisma's SQL for the whole schema. It depends only on schema.prisma and the Prisma version, so it
+ * is kept in the OS temp folder under their hash: the CLI (seconds) runs once per schema change.
+ */
 async function schemaSql(): Promise<string> {
+  const schemaPath = join(ROOT, 'prisma/schema.prisma');
+  const version = JSON.parse(readFileSync(join(ROOT, 'node_modules/prisma/package.json'), 'utf8')).version;
+  const key = createHash('sha256').update(`${version}\n${readFileSync(schemaPath, 'utf8')}`).digest('hex').slice(0, 16);
+  const cached = join(tmpdir(), 'tenantpilot-test-db', `schema-${key}.sql`);
+  if (existsSync(cached)) return readFileSync(cached, 'utf8');
+  const sql = await prismaDiff(schemaPath);
+  mkdirSync(dirname(cached), { recursive: true });
+  const partial = `${cached}.${process.pid}`;
+  writeFileSync(partial, sql);
+  renameSync(partial, cached);
+  return sql;
+}
+
+async function prismaDiff(schemaPath: string): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -31,7 +50,7 @@ async function schemaSql(): Promise<string> {
       fileURLToPath(new URL('./prisma-diff.config.ts', import.meta.url)),
       '--from-empty',
       '--to-schema-datamodel',
-      join(ROOT, 'prisma/schema.prisma'),
+      schemaPath,
       '--script',
     ],
     { cwd: ROOT, env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' }, maxBuffer: 16 * 1024 * 1024 },
