@@ -38,7 +38,7 @@ export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer
   return deps.db.$transaction(async (tx) => {
     const linked = await tx.tenantOnboardingSession.updateManyAndReturn({
       where: { id: session.id, tenantId: null },
-      data: { tenantId: tenant.id, status: 'in_progress', updatedAt: now },
+      data: { tenantId: tenant.id, status: statusOf(tenant.id, session.completedCheckpoints), updatedAt: now },
     });
     if (linked.length === 0) {
       // Linked concurrently: to this tenant, it was a retry of this request (same answer as above).
@@ -82,7 +82,7 @@ export async function completeCheckpoint(deps: ServiceDeps, actor: Actor, input:
       where: { id: session.id, NOT: { completedCheckpoints: { has: input.checkpoint } } },
       data: {
         completedCheckpoints: { push: input.checkpoint },
-        status: completed.length === CHECKPOINTS.length ? 'completed' : session.tenantId ? 'in_progress' : 'draft',
+        status: statusOf(session.tenantId, completed),
         updatedAt: now,
       },
     });
@@ -114,6 +114,12 @@ export async function completeCheckpoint(deps: ServiceDeps, actor: Actor, input:
     }
     return current;
   });
+}
+
+/** One rule for every transition: all checkpoints passed is completed, whether linked before or after. */
+function statusOf(tenantId: string | null, completedCheckpoints: readonly string[]) {
+  if (CHECKPOINTS.every((c) => completedCheckpoints.includes(c))) return 'completed';
+  return tenantId ? 'in_progress' : 'draft';
 }
 
 /** The session, if the actor may manage onboarding in its workspace; NOT_FOUND otherwise. */

@@ -137,6 +137,17 @@ describe('edge case: onboarding before a tenant is linked (pre-tenant draft)', (
     expect(rows.map((r) => [r.tenant_id, r.metadata])).toEqual([[fx.tenants.acmeDev.id, { checkpoint: 'permissions_granted' }]]);
   });
 
+  it('keeps a draft that passed every checkpoint before its tenant was linked completed after the link, recording nothing', async () => {
+    const { fx } = t;
+    const { rows, result } = await recorded(async () => {
+      const draft = await owner.onboarding.createDraft({ workspaceId: fx.workspaces.acme.id });
+      for (const checkpoint of CHECKPOINTS) await owner.onboarding.completeCheckpoint({ onboardingSessionId: draft.id, checkpoint });
+      return owner.onboarding.linkTenant({ onboardingSessionId: draft.id, tenantId: fx.tenants.acmeProd.id });
+    });
+    expect(result).toMatchObject({ tenantId: fx.tenants.acmeProd.id, completedCheckpoints: [...CHECKPOINTS], status: 'completed' });
+    expect(rows).toEqual([]);
+  });
+
   it('refuses to link a tenant of another workspace as NOT_FOUND, and to relink a linked session as CONFLICT', async () => {
     const session = await linkedSession();
     await expectTrpcError(owner.onboarding.linkTenant({ onboardingSessionId: session.id, tenantId: t.fx.tenants.globexProd.id }), 'NOT_FOUND');
