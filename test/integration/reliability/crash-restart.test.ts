@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, openPostgres, type Database } from '../../../server/db/client.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { PASSWORD, seedFixture, type Fixture } from '../../helpers/app.ts';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../../helpers/db.ts';
+import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../../helpers/db.ts';
 
 /**
  * A real server process (`tenantpilot serve`) is killed with SIGKILL in the middle of a load and
@@ -37,7 +37,7 @@ beforeAll(async () => {
     fx = await seedFixture(testDb.database);
     env = { ...base, DATABASE_URL: testDb.url };
   } else {
-    dataDir = mkdtempSync(join(tmpdir(), 'tenantpilot-crash-'));
+    dataDir = await pgliteDataDir(mkdtempSync(join(tmpdir(), 'tenantpilot-crash-')), { migrated: true });
     const db = await openPglite(dataDir);
     await migrate(db);
     fx = await seedFixture(db);
