@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Database } from '../server/db/client.ts';
 import { BENCH_PASSWORD, createBenchActors, type BenchActor } from './identities.ts';
@@ -13,6 +14,8 @@ export type ThroughputResult = {
   latency: Figure & { p99: number };
   errors: number;
   byPath: Record<string, number>;
+  /** CPU time the server process(es) spent per measured action (Linux /proc; NaN elsewhere) */
+  serverCpuMsPerAction: number;
   /** successful recording actions (warm-up included) vs ledger rows written meanwhile */
   recordingActions: number;
   ledgerRows: number;
@@ -25,6 +28,16 @@ const MIX = [
   { path: 'support.openDiagnostics', weight: 25, input: (t: string) => ({ tenantId: t, entryPoint: 'tenant_dashboard' }) },
   { path: 'reviewPacks.requestGeneration', weight: 10, input: (t: string) => ({ tenantId: t }) },
 ] as const;
+
+/** utime + stime of a process in ms (clock ticks of 10 ms), or NaN without /proc. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 
 function post(agent: Agent, url: URL, path: string, body: unknown, token?: string): Promise<{ status: number; body: string }> {
   const data = JSON.stringify(body);
@@ -114,10 +127,13 @@ export async function benchThroughput(
     };
     const running = clients.map(loop);
     await new Promise((r) => setTimeout(r, opts.warmupSeconds * 1000));
+    const serverCpu = () => servers.reduce((sum, s) => sum + cpuMs(s.child.pid), 0);
     measuring = true;
     const t0 = performance.now();
+    const cpu0 = serverCpu();
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     measuring = false;
+    const cpu1 = serverCpu();
     const elapsed = (performance.now() - t0) / 1000;
     stop = true;
     await Promise.all(running);
@@ -136,6 +152,7 @@ export async function benchThroughput(
       latency: { ...f, p99: sorted.length ? quantile(sorted, 0.99) : NaN },
       errors,
       byPath,
+      serverCpuMsPerAction: (cpu1 - cpu0) / Math.max(1, latencies.length),
       recordingActions: recording,
       ledgerRows: Number(row?.n ?? 0),
     };
