@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../server/cli.ts';
 
 /**
@@ -97,24 +98,50 @@ describe('bad flags', () => {
   });
 });
 
+describe('refusals raised by a command itself (before any database is opened)', () => {
+  /** Runs a command's action; its refusal propagates (the bin prints it as one line and exits 1). */
+  const action = (...args: string[]) => buildCli().parseAsync(['node', 'tenantpilot', ...args]);
+
+  it('refuses an unknown operation type, naming the allowed ones', async () => {
+    await expect(action('operations:start', '--tenant', 'contoso-prod', '--type', 'tenant.delete')).rejects.toThrow(
+      '--type must be one of inventory.sync, policy.backup, compliance.scan, permission_posture.refresh',
+    );
+  });
+
+  it.each([
+    [['--email', 'ops@example.test'], 'short', 'the password must be at least 12 characters'],
+    [['--email', 'not-an-address'], 'a long enough password', '--email must be an e-mail address'],
+    [['--email', 'ops@example.test', '--name', '   '], 'a long enough password', '--name must not be empty'],
+  ])('system-user:create %j with password %j → "%s"', async (flags, password, message) => {
+    vi.stubEnv('TENANTPILOT_DATA_DIR', dataDir);
+    vi.stubEnv('DATABASE_URL', '');
+    const stdin = vi.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(password)]) as unknown as typeof process.stdin);
+    try {
+      await expect(action('system-user:create', ...flags, '--password-stdin')).rejects.toThrow(message);
+    } finally {
+      stdin.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
 describe('the real process (node bin/tenantpilot.js)', () => {
   it(
-    'exits 0 on --help, and 1 with one line on stderr for a bad flag, a bad value, bad input or bad configuration — opening no database',
+    'exits 0 on --help, and 1 with one line on stderr for a bad flag, bad input or bad configuration — opening no database',
     async () => {
-      const [help, flag, type, password, retention] = await Promise.all([
+      const [help, flag, password, retention] = await Promise.all([
         tp(['--help']),
         tp(['seed:demo', '--bogus']),
-        tp(['operations:start', '--tenant', 'contoso-prod', '--type', 'tenant.delete']),
         tp(['system-user:create', '--email', 'ops@example.test', '--password-stdin'], { input: 'short\n' }),
         tp(['migrate'], { env: { TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: '0' } }),
       ]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Usage: tenantpilot');
-      const refused = { flag, type, password, retention };
-      expect(Object.fromEntries(Object.entries(refused).map(([k, r]) => [k, r.code]))).toEqual({ flag: 1, type: 1, password: 1, retention: 1 });
+      const refused = { flag, password, retention };
+      expect(Object.fromEntries(Object.entries(refused).map(([k, r]) => [k, r.code]))).toEqual({ flag: 1, password: 1, retention: 1 });
       expect(Object.fromEntries(Object.entries(refused).map(([k, r]) => [k, lines(r.stderr)]))).toEqual({
         flag: ["tenantpilot: unknown option '--bogus'"],
-        type: ['tenantpilot: --type must be one of inventory.sync, policy.backup, compliance.scan, permission_posture.refresh'],
         password: ['tenantpilot: the password must be at least 12 characters'],
         retention: ['tenantpilot: Invalid configuration: TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS must be an integer from 1 to 3650'],
       });
