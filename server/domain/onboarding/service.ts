@@ -46,6 +46,7 @@ export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer
       if (current.tenantId === tenant.id) return current;
       throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session is already linked to another tenant' });
     }
+    const current = await settleStatus(tx, linked[0]!);
     await writeAudit(tx, {
       action: 'onboarding.tenant_linked',
       subjectType: 'onboarding_session',
@@ -55,7 +56,7 @@ export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer
       actorUserId: actor.userId,
       at: now,
     });
-    return linked[0]!;
+    return current;
   });
 }
 
@@ -88,7 +89,13 @@ export async function completeCheckpoint(deps: ServiceDeps, actor: Actor, input:
     });
     // Completed concurrently by another request: that request owns the transition.
     if (updated.length === 0) return (await tx.tenantOnboardingSession.findUniqueOrThrow({ where: { id: session.id } }));
-    const current = updated[0]!;
+    // The update locked the row and returned its current state, which a concurrent link may have
+    // changed since the read above: check access to a newly linked tenant (a refusal rolls back)
+    // and derive the status from that state.
+    const current = await settleStatus(tx, updated[0]!);
+    if (current.tenantId && current.tenantId !== session.tenantId) {
+      await requireTenantAccess(tx, actor, current.tenantId, 'onboarding.manage');
+    }
     await writeAudit(tx, {
       action: 'onboarding.checkpoint_completed',
       subjectType: 'onboarding_session',
@@ -114,6 +121,12 @@ export async function completeCheckpoint(deps: ServiceDeps, actor: Actor, input:
     }
     return current;
   });
+}
+
+/** Re-derives the status from the locked row's current state (a concurrent transition may have changed it). */
+async function settleStatus(tx: Tx, row: TenantOnboardingSession): Promise<TenantOnboardingSession> {
+  const status = statusOf(row.tenantId, row.completedCheckpoints);
+  return status === row.status ? row : tx.tenantOnboardingSession.update({ where: { id: row.id }, data: { status } });
 }
 
 /** One rule for every transition: all checkpoints passed is completed, whether linked before or after. */
