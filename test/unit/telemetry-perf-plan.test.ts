@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { instant, span } from '../helpers/time-arbitraries.ts';
 import { DAY_MS, HOUR_MS } from '../../server/telemetry/buckets.ts';
 import { WINDOWS, windowPlan } from '../../server/telemetry/summary.ts';
 
@@ -9,24 +10,6 @@ import { WINDOWS, windowPlan } from '../../server/telemetry/summary.ts';
  * raw rows after the last whole hour — partition the window exactly, whatever its length and edges,
  * with and without daily rollups (the hourly trend of the 24h window reads no daily rows).
  */
-const START = Date.UTC(2025, 0, 1);
-const instant = fc
-  .tuple(
-    fc.integer({ min: 0, max: 2 * 365 }),
-    fc.oneof(
-      fc.constant(0),
-      fc.integer({ min: 0, max: 23 }).map((h) => h * HOUR_MS),
-      fc.integer({ min: 0, max: 23 }).chain((h) => fc.constantFrom(h * HOUR_MS - 1, h * HOUR_MS + 1)),
-      fc.integer({ min: 0, max: DAY_MS - 1 }),
-    ),
-  )
-  .map(([day, offset]) => START + day * DAY_MS + offset);
-const span = fc.oneof(
-  fc.constantFrom(...Object.values(WINDOWS)),
-  fc.integer({ min: 1, max: 2 * HOUR_MS }),
-  fc.integer({ min: 1, max: 3 * DAY_MS }),
-  fc.integer({ min: 1, max: 120 * DAY_MS }),
-);
 
 function parts(from: Date, to: Date, days: boolean) {
   const p = windowPlan(from, to, { days });

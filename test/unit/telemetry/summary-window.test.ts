@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { instant, span } from '../../helpers/time-arbitraries.ts';
 import { DAY_MS, HOUR_MS } from '../../../server/telemetry/buckets.ts';
 import { WINDOWS, summaryInput, windowPlan } from '../../../server/telemetry/summary.ts';
 
@@ -10,26 +11,6 @@ import { WINDOWS, summaryInput, windowPlan } from '../../../server/telemetry/sum
  * exact by construction.
  */
 
-const START = Date.UTC(2024, 0, 1);
-/** Instants from 2024 to 2027, often exactly on an hour or a day boundary, or one ms off one. */
-const instant = fc
-  .tuple(
-    fc.integer({ min: 0, max: 3 * 365 }),
-    fc.oneof(
-      fc.constant(0),
-      fc.integer({ min: 0, max: 23 }).map((h) => h * HOUR_MS),
-      fc.integer({ min: 0, max: 23 }).chain((h) => fc.constantFrom(h * HOUR_MS - 1, h * HOUR_MS + 1)),
-      fc.integer({ min: 0, max: DAY_MS - 1 }),
-    ),
-  )
-  .map(([day, offset]) => START + day * DAY_MS + offset);
-/** Windows from 1 ms to 120 days long, including every dashboard window. */
-const span = fc.oneof(
-  fc.constantFrom(...Object.values(WINDOWS)),
-  fc.integer({ min: 1, max: HOUR_MS - 1 }),
-  fc.integer({ min: 1, max: 3 * DAY_MS }),
-  fc.integer({ min: 1, max: 120 * DAY_MS }),
-);
 const windowArb = fc.tuple(instant, span).map(([to, length]) => ({ from: new Date(to - length), to: new Date(to) }));
 
 type Part = { name: string; from: number; to: number };
