@@ -107,6 +107,8 @@ export function buildCli(): Command {
     .option('--password-stdin', 'read the password from standard input (the default when stdin is not a terminal)')
     .action(async (opts: { email: string; name?: string; passwordStdin?: boolean }) => {
       const config = loadConfig();
+      // Refuse before asking for a password when another process owns the embedded database.
+      if (config.database.kind === 'pglite') (await import('./db/folder-lock.ts')).assertDataFolderFree(config.database.dataDir);
       const password = await readPassword(!!opts.passwordStdin);
       // Checked before the database is opened, with the flag that was wrong named.
       const input = (await systemUserInput()).safeParse({ email: opts.email, displayName: opts.name ?? opts.email, password });

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { lockDataFolder, type FolderLock } from './folder-lock.ts';
 import { PrismaClient } from './generated/client.ts';
 
 export { Prisma, PrismaClient } from './generated/client.ts';
@@ -35,14 +35,25 @@ export async function openDatabase(database: Config['database']): Promise<Databa
   return database.kind === 'pglite' ? openPglite(database.dataDir) : openPostgres(database.url);
 }
 
-/** An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. */
-export async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return wrapPglite(await PGlite.create(dataDir));
+/**
+ * An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. A folder is opened
+ * only by the process holding its lock (./folder-lock.ts), taken before PGlite touches the folder
+ * and released by close() (or by the OS when the process dies); a folder owned elsewhere throws
+ * FolderInUseError. Pass `lock` when the caller already holds it.
+ */
+export async function openPglite(dataDir: string, opts: { lock?: FolderLock } = {}): Promise<Database> {
+  if (dataDir.startsWith('memory://')) return wrapPglite(await PGlite.create(dataDir));
+  const lock = opts.lock ?? lockDataFolder(dataDir);
+  try {
+    return wrapPglite(await PGlite.create(lock.dataDir), { onClosed: () => lock.release() });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }
 
 /** A Database over an already started PGlite (e.g. one restored from a data-directory dump). */
-export function wrapPglite(pglite: PGlite): Database {
+export function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {}): Database {
   // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
   // contract is the same (verified by the whole test suite running on it).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory });
@@ -62,8 +73,12 @@ export function wrapPglite(pglite: PGlite): Database {
       return run;
     },
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        opts.onClosed?.();
+      }
     },
   };
 }
