@@ -69,8 +69,13 @@ export function buildCli(): Command {
     .action(async (opts: { host?: string; port?: number }) => {
       const base = loadConfig();
       const config = { ...base, host: opts.host ?? base.host, port: opts.port ?? base.port };
+      // Open the database while the server code loads: PGlite's start-up waits on files and on
+      // WebAssembly compilation, time in which this process can load Fastify and the routers.
+      const { openDatabase } = await import('./db/client.ts');
+      const opening = openDatabase(config.database);
+      opening.catch(() => undefined); // awaited below; refused opens (folder in use) surface there
       const { startServer } = await import('./app.ts');
-      const server = await startServer(config);
+      const server = await startServer(config, { database: await opening });
       console.log(`TenantPilot API listening on ${server.url} (${config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'})`);
       let stopping = false;
       const stop = async (signal: string) => {
