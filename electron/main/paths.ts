@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -6,4 +7,14 @@ import { join } from 'node:path';
  */
 export function migrationsDir(app: { isPackaged: boolean; appPath: string; resourcesPath: string }): string {
   return app.isPackaged ? join(app.resourcesPath, 'migrations') : join(app.appPath, 'prisma', 'migrations');
+}
+
+/**
+ * Moves the app's userData folder (tests and side-by-side installs use this). Electron's
+ * `setPath` throws for a folder that does not exist yet, so it is created first.
+ */
+export function useUserDataDir(app: { setPath(name: 'userData', path: string): void }, dir: string | undefined) {
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  app.setPath('userData', dir);
 }

@@ -15,7 +15,7 @@ import {
   type SessionLike,
   type WebContentsLike,
 } from '../../../electron/main/security.ts';
-import { CHANNELS } from '../../../renderer/src/api/contract.ts';
+import { CHANNELS } from '../../../console/contract.ts';
 
 /** Records the listeners guardWebContents registers, so a test can fire them. */
 function fakeWebContents() {
