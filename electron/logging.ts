@@ -15,7 +15,10 @@ type Destination = { write(line: string): unknown };
  * The logger is usable at once: lines written before the file is open are kept and written to it
  * when it is; `opened` settles when that has happened (or the file could not be opened).
  */
-export function createDesktopLogger(opts: { level: string; name: string; logsDir?: string }): { log: Logger; opened: Promise<void> } {
+export function createDesktopLogger(opts: { level: string; name: string; logsDir?: string; fileSize?: string }): {
+  log: Logger;
+  opened: Promise<void>;
+} {
   if (!opts.logsDir) return { log: createLogger(opts.level), opened: Promise.resolve() };
   const early: string[] = [];
   let target: Destination | undefined;
@@ -23,7 +26,7 @@ export function createDesktopLogger(opts: { level: string; name: string; logsDir
   const opened = roll({
     file: join(opts.logsDir, opts.name),
     extension: '.log',
-    size: LOG_FILE_SIZE,
+    size: opts.fileSize ?? LOG_FILE_SIZE,
     limit: { count: LOG_FILES_KEPT, removeOtherLogFiles: true },
     mkdir: true,
     // Synchronous writes: the line that explains a fatal error is on disk before the process exits.

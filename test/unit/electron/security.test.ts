@@ -8,6 +8,7 @@ import { rendererFileFor } from '../../../electron/main/renderer-files.ts';
 import {
   APP_ORIGIN,
   CONTENT_SECURITY_POLICY,
+  contentSecurityPolicyFor,
   guardWebContents,
   hardenSession,
   isAllowedRequest,
@@ -112,6 +113,14 @@ describe('session hardening', () => {
     expect(CONTENT_SECURITY_POLICY).toMatch(/script-src 'self'(;|$)/);
     expect(CONTENT_SECURITY_POLICY).toMatch(/connect-src 'self'/);
     expect(CONTENT_SECURITY_POLICY).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it("adds no policy header to electron-vite dev's pages (their inline React preamble must run)", () => {
+    const { session, s } = fakeSession();
+    hardenSession(session, 'http://localhost:5173');
+    expect(s.headers).toBeUndefined();
+    expect(contentSecurityPolicyFor('http://localhost:5173')).toBeUndefined();
+    expect(contentSecurityPolicyFor(APP_ORIGIN)).toBe(CONTENT_SECURITY_POLICY);
   });
 
   it('opens the window isolated and sandboxed, without Node', () => {
