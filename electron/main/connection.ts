@@ -118,18 +118,18 @@ export function createConnectionManager(deps: {
     return state!;
   };
 
-  const forward = <K extends keyof ConsoleApi>(method: K) =>
-    (async (...args: Parameters<ConsoleApi[K]>) => {
-      await current();
-      return (api[method] as (...a: Parameters<ConsoleApi[K]>) => ReturnType<ConsoleApi[K]>)(...args);
-    }) as ConsoleApi[K];
+  /** The current connection's client (activating the remembered settings on first use). */
+  const target = async () => {
+    await current();
+    return api;
+  };
   const consoleApi: ConsoleApi = {
-    authStatus: forward('authStatus'),
-    login: forward('login'),
-    bootstrap: forward('bootstrap'),
-    me: forward('me'),
-    logout: forward('logout'),
-    summary: forward('summary'),
+    authStatus: async () => (await target()).authStatus(),
+    login: async (input) => (await target()).login(input),
+    bootstrap: async (input) => (await target()).bootstrap(input),
+    me: async () => (await target()).me(),
+    logout: async () => (await target()).logout(),
+    summary: async (input) => (await target()).summary(input),
   };
 
   const connection: ConnectionControl = {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { registerBridge } from '../../../electron/main/ipc.ts';
+import { forwardConnectionChanges, registerBridge } from '../../../electron/main/ipc.ts';
 import { migrationsDir } from '../../../electron/main/paths.ts';
 import { rendererFileFor } from '../../../electron/main/renderer-files.ts';
 import {
@@ -173,6 +173,16 @@ describe('IPC bridge', () => {
     await expect(summary({ senderFrame: null }, { window: '7d' })).rejects.toThrow('Refused');
     expect(api.summary).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('connection changes', () => {
+  it('are sent to the window on their own channel', () => {
+    let listener: ((c: { mode: 'local'; status: 'ready' }) => void) | undefined;
+    const send = vi.fn();
+    forwardConnectionChanges({ onChange: (l: typeof listener) => ((listener = l), () => {}) } as never, send);
+    listener!({ mode: 'local', status: 'ready' });
+    expect(send).toHaveBeenCalledWith(CHANNELS.events.connectionChanged, { mode: 'local', status: 'ready' });
   });
 });
 
