@@ -8,7 +8,7 @@ import { createConnectionManager, type ConnectionManager } from './connection.ts
 import { forwardConnectionChanges, registerBridge } from './ipc.ts';
 import { runLifecycle, type Lifecycle } from './lifecycle.ts';
 import { startLocalServer } from './local-server.ts';
-import { migrationsDir, useUserDataDir } from './paths.ts';
+import { dbTemplateDir, migrationsDir, useUserDataDir } from './paths.ts';
 import { rendererFileFor } from './renderer-files.ts';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicyFor, guardWebContents, hardenSession, isAppUrl, secureWebPreferences } from './security.ts';
 import { createSettingsStore } from './settings-store.ts';
@@ -53,6 +53,7 @@ app.enableSandbox();
 const blocked = (what: string, url: string) => log.warn({ what, url }, 'blocked');
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, appOrigin, blocked));
 
+const paths = () => ({ isPackaged: app.isPackaged, appPath: app.getAppPath(), resourcesPath: process.resourcesPath });
 let manager: ConnectionManager | undefined;
 let mainWindow: BrowserWindow | undefined;
 
@@ -88,7 +89,8 @@ async function start(lifecycle: Lifecycle) {
           logsDir: app.isPackaged ? app.getPath('logs') : undefined,
           settings: pickLocalSettings(process.env),
         },
-        migrationsDir: migrationsDir({ isPackaged: app.isPackaged, appPath: app.getAppPath(), resourcesPath: process.resourcesPath }),
+        migrationsDir: migrationsDir(paths()),
+        dbTemplateDir: dbTemplateDir(paths()),
         quiet: app.isPackaged,
         log,
       }),

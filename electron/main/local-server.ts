@@ -41,15 +41,21 @@ export function startLocalServer(deps: {
   entry: string;
   options: LocalServerOptions;
   migrationsDir: string;
+  /** Where a new database folder's pre-initialized template is (initdb when none fits). */
+  dbTemplateDir: string;
   /** Packaged: the utility process has no terminal to write to. */
   quiet: boolean;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   stopTimeoutMs?: number;
 }): Promise<LocalServer> {
   const child = deps.fork(deps.entry, [], {
-    // Only what the server needs: its options, and where the migrations are; none of the shell's
-    // DATABASE_URL, PORT, HOST or NODE_OPTIONS.
-    env: { [OPTIONS_ENV]: JSON.stringify(deps.options), TENANTPILOT_MIGRATIONS_DIR: deps.migrationsDir },
+    // Only what the server needs: its options, where the migrations and the database template are;
+    // none of the shell's DATABASE_URL, PORT, HOST or NODE_OPTIONS.
+    env: {
+      [OPTIONS_ENV]: JSON.stringify(deps.options),
+      TENANTPILOT_MIGRATIONS_DIR: deps.migrationsDir,
+      TENANTPILOT_DB_TEMPLATE_DIR: deps.dbTemplateDir,
+    },
     stdio: deps.quiet ? 'ignore' : 'inherit',
     serviceName: LOCAL_SERVER_SERVICE_NAME,
   });

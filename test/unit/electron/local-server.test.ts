@@ -11,6 +11,7 @@ import { LOCAL_SERVER_SERVICE_NAME, startLocalServer, type Fork, type UtilityPro
 const ROOT = resolve(import.meta.dirname, '../../..');
 const ENTRY = join(ROOT, 'electron/local-server/index.ts');
 const MIGRATIONS = join(ROOT, 'prisma/migrations');
+const TEMPLATES = join(ROOT, 'dist/db-template');
 const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
 
 const dirs: string[] = [];
@@ -47,7 +48,7 @@ describe('local server in its own process (real child, real database)', () => {
     const spawned: { pid?: number }[] = [];
     // A stray DATABASE_URL and a non-numeric PORT in the user's shell must not matter.
     const fork = forkInNode(spawned, { DATABASE_URL: 'mysql://nope', PORT: 'not-a-port' });
-    const start = () => startLocalServer({ fork, entry: ENTRY, options: options(dataDir), migrationsDir: MIGRATIONS, quiet: true, log });
+    const start = () => startLocalServer({ fork, entry: ENTRY, options: options(dataDir), migrationsDir: MIGRATIONS, dbTemplateDir: TEMPLATES, quiet: true, log });
 
     const first = await start();
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -70,6 +71,7 @@ describe('local server in its own process (real child, real database)', () => {
       entry: ENTRY,
       options: options(dataDir, { TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: 'ninety' }),
       migrationsDir: MIGRATIONS,
+      dbTemplateDir: TEMPLATES,
       quiet: true,
       log,
     });
@@ -93,9 +95,17 @@ describe('local server supervisor (main side)', () => {
   it('forks the entry with only its options and the migrations folder in the environment', () => {
     const { child } = fakeChild();
     const fork = vi.fn<Fork>(() => child);
-    void startLocalServer({ fork, entry: '/app/out/main/local-server.js', options: options('/data'), migrationsDir: '/res/migrations', quiet: true, log });
+    void startLocalServer({
+      fork,
+      entry: '/app/out/main/local-server.js',
+      options: options('/data'),
+      migrationsDir: '/res/migrations',
+      dbTemplateDir: '/res/db-template',
+      quiet: true,
+      log,
+    });
     expect(fork).toHaveBeenCalledWith('/app/out/main/local-server.js', [], {
-      env: { [OPTIONS_ENV]: JSON.stringify(options('/data')), TENANTPILOT_MIGRATIONS_DIR: '/res/migrations' },
+      env: { [OPTIONS_ENV]: JSON.stringify(options('/data')), TENANTPILOT_MIGRATIONS_DIR: '/res/migrations', TENANTPILOT_DB_TEMPLATE_DIR: '/res/db-template' },
       stdio: 'ignore',
       serviceName: LOCAL_SERVER_SERVICE_NAME,
     });
@@ -103,20 +113,20 @@ describe('local server supervisor (main side)', () => {
 
   it("rejects with the server's own reason when it fails, or with the exit code when it just ends", async () => {
     const a = fakeChild();
-    const failing = startLocalServer({ fork: () => a.child, entry: 'e', options: options('/d'), migrationsDir: 'm', quiet: true, log });
+    const failing = startLocalServer({ fork: () => a.child, entry: 'e', options: options('/d'), migrationsDir: 'm', dbTemplateDir: 't', quiet: true, log });
     a.say({ type: 'failed', message: 'The folder /d is locked by process 42.' });
     a.exit(1);
     await expect(failing).rejects.toThrow('The folder /d is locked by process 42.');
 
     const b = fakeChild();
-    const ending = startLocalServer({ fork: () => b.child, entry: 'e', options: options('/d'), migrationsDir: 'm', quiet: true, log });
+    const ending = startLocalServer({ fork: () => b.child, entry: 'e', options: options('/d'), migrationsDir: 'm', dbTemplateDir: 't', quiet: true, log });
     b.exit(9);
     await expect(ending).rejects.toThrow('The local server stopped before it was ready (exit code 9).');
   });
 
   it('passes the setup code on, and kills a server that does not stop in time', async () => {
     const { child, sent, say } = fakeChild();
-    const starting = startLocalServer({ fork: () => child, entry: 'e', options: options('/d'), migrationsDir: 'm', quiet: true, log, stopTimeoutMs: 20 });
+    const starting = startLocalServer({ fork: () => child, entry: 'e', options: options('/d'), migrationsDir: 'm', dbTemplateDir: 't', quiet: true, log, stopTimeoutMs: 20 });
     say({ type: 'ready', url: 'http://127.0.0.1:4999', setupCode: 'abc-123' });
     const server = await starting;
     expect(server).toMatchObject({ url: 'http://127.0.0.1:4999', setupCode: 'abc-123' });

@@ -54,13 +54,15 @@ describe('packaging (electron-builder.yml)', () => {
     expect(pkg.author).toEqual({ name: expect.any(String), email: expect.stringMatching(/@/) });
   });
 
-  it('ships the main process, the local server entry, PGlite outside the asar, and the migrations', async () => {
+  it('ships the main process, the local server entry, PGlite and the folder-lock addon outside the asar, the migrations and the database template', async () => {
     const config = await loadConfig();
     expect(pkg.main).toBe('out/main/index.js');
     expect(patterns(config.files)).toContain('out/**');
     expect(config.asar).toBe(true);
     expect(patterns(config.asarUnpack)).toContain('node_modules/@electric-sql/pglite/**');
+    expect(patterns(config.asarUnpack)).toContain('node_modules/fs-native-extensions/**');
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'prisma/migrations', to: 'migrations' }));
+    expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'dist/db-template', to: 'db-template' }));
     // out/main/local-server.js is the utility process's own entry (electron.vite.config.ts)
     expect(readFileSync(resolve(ROOT, 'electron.vite.config.ts'), 'utf8')).toMatch(/'local-server': resolve\('electron\/local-server\/index\.ts'\)/);
     // Packages never land in dist/, where the server's own build lives.

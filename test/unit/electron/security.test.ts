@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { forwardConnectionChanges, registerBridge } from '../../../electron/main/ipc.ts';
-import { migrationsDir } from '../../../electron/main/paths.ts';
+import { dbTemplateDir, migrationsDir } from '../../../electron/main/paths.ts';
 import { rendererFileFor } from '../../../electron/main/renderer-files.ts';
 import {
   APP_ORIGIN,
@@ -186,8 +186,10 @@ describe('connection changes', () => {
   });
 });
 
-describe('migrations folder', () => {
-  it('is the project folder in development and the shipped resource when packaged', () => {
+describe('migrations and database template folders', () => {
+  it('are the project folders in development and the shipped resources when packaged', () => {
+    expect(dbTemplateDir({ isPackaged: false, appPath: '/src/tenantpilot', resourcesPath: '/x' })).toBe(join('/src/tenantpilot', 'dist', 'db-template'));
+    expect(dbTemplateDir({ isPackaged: true, appPath: '/x/app.asar', resourcesPath: '/opt/tp/resources' })).toBe(join('/opt/tp/resources', 'db-template'));
     expect(migrationsDir({ isPackaged: false, appPath: '/src/tenantpilot', resourcesPath: '/x' })).toBe(join('/src/tenantpilot', 'prisma', 'migrations'));
     expect(migrationsDir({ isPackaged: true, appPath: '/x/app.asar', resourcesPath: '/opt/TenantPilot Console/resources' })).toBe(
       join('/opt/TenantPilot Console/resources', 'migrations'),
