@@ -113,7 +113,7 @@ async function browserConsole() {
   watch(api, 'API server');
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  if (!(await waitForHttp(`${apiUrl}/healthz`, api))) return Promise.all(exits);
+  if (!(await waitForHttp(`${apiUrl}/healthz`, api)) || stopping) return Promise.all(exits);
 
   const web = spawn(
     process.execPath,
