@@ -41,8 +41,8 @@ export type TelemetrySummary = {
  * How a window [from, to) is read exactly, without scanning the ledger's rows in the window:
  * - counts: daily rollups for the whole UTC days inside it, hourly rollups for the whole hours of the
  *   two edge days, raw rows for the partial hours at both ends (under two hours of rows);
- * - active workspaces: index probes per workspace into (workspace_id, event_name, occurred_at) — "any
- *   row of this family in [from, to)?" — so the cost follows the number of workspaces, not of events.
+ * - active workspaces: the activity bits of each workspace and event (see summarize), so the cost
+ *   follows the number of workspaces, not the number of events.
  * With `days: false` (an hourly trend) the whole window's whole hours come from the hourly rollups.
  */
 export function windowPlan(from: Date, to: Date, opts: { days: boolean } = { days: true }) {
@@ -64,6 +64,20 @@ export function windowPlan(from: Date, to: Date, opts: { days: boolean } = { day
     /** daily rollups: [dayFrom, dayTo) (UTC dates) */
     dayFrom: utcDay(dA),
     dayTo: utcDay(dB),
+  };
+}
+
+/**
+ * A window in the hour indexes of the activity bits (hours since the epoch): the whole hours inside
+ * [from, to), and every hour that overlaps it (the whole ones plus the partial edge hours).
+ */
+function activityRange(from: Date, to: Date) {
+  const hour = (t: Date) => t.getTime() / HOUR_MS;
+  return {
+    wholeFrom: hour(ceilTo(from, HOUR_MS)),
+    wholeTo: hour(floorTo(to, HOUR_MS)),
+    spanFrom: hour(floorTo(from, HOUR_MS)),
+    spanTo: hour(ceilTo(to, HOUR_MS)),
   };
 }
 
@@ -103,32 +117,54 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
   const stride = trendBucket === 'hour' ? '1 hour' : '1 day';
   const trend = (column: Prisma.Sql) => Prisma.sql`date_bin(${stride}::interval, ${column}, ${EPOCH}::timestamptz)`;
   const none = () => Prisma.sql`NULL::timestamptz`;
-  const families = Prisma.join(EVENT_NAMES.map((e) => Prisma.sql`(${e}::text)`));
-  const names = Prisma.join(EVENT_NAMES.map((e) => Prisma.sql`${e}::text`));
+  const five = Prisma.join(EVENT_NAMES.map((e) => Prisma.sql`${e}::text`));
+  const current = activityRange(from, to);
+  const previous = activityRange(previousFrom, from);
   // One statement, hence one snapshot: counts, previous counts and active workspaces describe the
-  // same ledger even while the recorder or a prune batch commits. Each part is one simple range scan
-  // or index probe: small estimated costs keep the planner from a parallel plan, whose worker
-  // start-up would cost more than the work. The previous window needs no trend: whole days suffice.
+  // same ledger even while the recorder or a prune batch commits. Each part is one simple range scan:
+  // small estimated costs keep the planner from a parallel plan, whose worker start-up would cost more
+  // than the work. The previous window needs no trend: whole days suffice.
+  //
+  // Active workspaces come from the activity bits (one row per workspace and event): a bit set in a
+  // whole hour inside the window that the prune cannot have emptied proves activity; no bit set
+  // anywhere in the window's hours proves none. Only a workspace with bits in the partial edge hours
+  // or in hours at the prune's frontier, and none that prove it, costs one probe of the ledger.
   const rows = await db.$queryRaw<Row[]>`
-    WITH hits AS MATERIALIZED (
-      -- LATERAL … LIMIT 1 keeps this one probe per workspace and family whatever the planner estimates
-      SELECT w.id AS workspace_id, f.event_name FROM workspaces w CROSS JOIN (VALUES ${families}) f(event_name)
-       CROSS JOIN LATERAL (SELECT 1 FROM product_usage_events e
-                            WHERE e.workspace_id = w.id AND e.event_name = f.event_name
-                              AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz LIMIT 1) hit)
+    WITH trusted AS (
+      -- hours from this one on cannot hold a bit the prune made stale (no row of the table: none can)
+      SELECT COALESCE((SELECT COALESCE(product_usage_hour_index(pruned_through) + 1, -2147483647) FROM product_usage_prune_state WHERE id = 1), 2147483647) AS h
+    ), act AS MATERIALIZED (
+      SELECT a.workspace_id, a.event_name,
+             product_usage_any_hour(a.hours, a.base_hour, GREATEST(${current.wholeFrom}::int, t.h), ${current.wholeTo}::int) AS cur_present,
+             product_usage_any_hour(a.hours, a.base_hour, ${current.spanFrom}::int, ${current.spanTo}::int) AS cur_maybe,
+             product_usage_any_hour(a.hours, a.base_hour, GREATEST(${previous.wholeFrom}::int, t.h), ${previous.wholeTo}::int) AS prev_present,
+             product_usage_any_hour(a.hours, a.base_hour, ${previous.spanFrom}::int, ${previous.spanTo}::int) AS prev_maybe
+        FROM product_usage_workspace_activity a CROSS JOIN trusted t
+       WHERE a.event_name IN (${five})
+    ), cur AS MATERIALIZED (
+      SELECT workspace_id, event_name FROM act
+       WHERE CASE WHEN cur_present THEN true
+                  WHEN cur_maybe THEN EXISTS (SELECT 1 FROM product_usage_events e
+                                               WHERE e.workspace_id = act.workspace_id AND e.event_name = act.event_name
+                                                 AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz)
+                  ELSE false END
+    ), prev AS (
+      SELECT workspace_id FROM act GROUP BY workspace_id
+      HAVING CASE WHEN bool_or(prev_present) THEN true
+                  WHEN bool_or(prev_maybe) THEN EXISTS (SELECT 1 FROM product_usage_events e
+                                                         WHERE e.workspace_id = act.workspace_id AND e.event_name IN (${five})
+                                                           AND e.occurred_at >= ${previousFrom}::timestamptz AND e.occurred_at < ${from}::timestamptz)
+                  ELSE false END
+    )
     SELECT 'count' AS part, event_name, bucket, n, last FROM (${countParts(windowPlan(from, to, { days: trendBucket === 'day' }), trend)}) c
     UNION ALL
     SELECT 'previous', event_name, NULL, n, NULL FROM (${countParts(windowPlan(previousFrom, from), none)}) p
     UNION ALL
-    SELECT 'active', event_name, NULL, count(*), NULL FROM hits GROUP BY event_name
+    SELECT 'active', event_name, NULL, count(*), NULL FROM cur GROUP BY event_name
     UNION ALL
-    SELECT 'active', NULL, NULL, count(DISTINCT workspace_id), NULL FROM hits
+    SELECT 'active', NULL, NULL, count(DISTINCT workspace_id), NULL FROM cur
     UNION ALL
-    -- one probe per workspace; the executor tries the five families in turn and stops at the first hit
-    SELECT 'previous_active', NULL, NULL, count(*), NULL FROM workspaces w
-     CROSS JOIN LATERAL (SELECT 1 FROM product_usage_events e
-                          WHERE e.workspace_id = w.id AND e.event_name IN (${names})
-                            AND e.occurred_at >= ${previousFrom}::timestamptz AND e.occurred_at < ${from}::timestamptz LIMIT 1) hit
+    SELECT 'previous_active', NULL, NULL, count(*), NULL FROM prev
     UNION ALL
     SELECT 'workspaces', NULL, NULL, count(*), NULL FROM workspaces`;
 

@@ -117,6 +117,15 @@ async function expectRollupsMatchLedger() {
       (SELECT count(*) FROM d FULL JOIN product_usage_daily_counts c ON c.day = d.b AND c.event_name = d.event_name AND c.shard = d.shard
         WHERE d.n IS DISTINCT FROM c.event_count OR d.last IS DISTINCT FROM c.last_occurred_at)::bigint AS daily`;
   expect({ hourly: Number(row!.hourly), daily: Number(row!.daily) }).toEqual({ hourly: 0, daily: 0 });
+  // activity bits: set for every hour with a row; and, from the prune's frontier on, only for those
+  const [bits] = await database.prisma.$queryRaw<{ missing: bigint; stale: bigint }[]>`
+    WITH l AS (SELECT DISTINCT workspace_id, event_name, product_usage_hour_index(occurred_at) AS h FROM product_usage_events),
+    b AS (SELECT a.workspace_id, a.event_name, a.base_hour + i AS h FROM product_usage_workspace_activity a
+            CROSS JOIN generate_series(0, length(a.hours) - 1) i WHERE get_bit(a.hours, i) = 1),
+    t AS (SELECT COALESCE(product_usage_hour_index(pruned_through) + 1, -2147483647) AS h FROM product_usage_prune_state)
+    SELECT (SELECT count(*) FROM l WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.workspace_id = l.workspace_id AND b.event_name = l.event_name AND b.h = l.h))::bigint AS missing,
+           (SELECT count(*) FROM b, t WHERE b.h >= t.h AND NOT EXISTS (SELECT 1 FROM l WHERE b.workspace_id = l.workspace_id AND b.event_name = l.event_name AND b.h = l.h))::bigint AS stale`;
+  expect({ missing: Number(bits!.missing), stale: Number(bits!.stale) }).toEqual({ missing: 0, stale: 0 });
 }
 
 beforeAll(async () => {
