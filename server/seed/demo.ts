@@ -153,17 +153,18 @@ export async function seedDemo(
   for (let index = 0; index < opts.events; index++) {
     if (done.has(index)) continue;
     const action = plannedAction(USAGE, { seed: plan.seed, index, days: plan.days, anchor: new Date(plan.anchor) });
-    await perform(deps, actors.get(action.workspace)!, action.event, action.at, index);
+    await performAction(deps, actors.get(action.workspace)!, action.event, action.at, index);
     performed++;
     opts.onProgress?.(done.count + performed, opts.events);
   }
   return { ...base, actions: performed, alreadyDone: done.count, plan, note: notes.join('; ') || undefined };
 }
 
-type Actor = { userId: string; workspaceId: string; tenants: { id: string; slug: string; workspaceId: string }[] };
+export type DemoActor = { userId: string; workspaceId: string; tenants: { id: string; slug: string; workspaceId: string }[] };
 
-async function actorsByWorkspace(db: Db): Promise<Map<string, Actor>> {
-  const out = new Map<string, Actor>();
+/** The owner of each demo workspace (who performs its actions), with its entitled tenants. */
+export async function actorsByWorkspace(db: Db): Promise<Map<string, DemoActor>> {
+  const out = new Map<string, DemoActor>();
   for (const w of DEMO.workspaces) {
     const user = await db.user.findUniqueOrThrow({ where: { email: ownerOf(w) }, include: { entitlements: { include: { tenant: true }, orderBy: { tenant: { slug: 'asc' } } } } });
     const tenants = user.entitlements.map((e) => ({ id: e.tenant.id, slug: e.tenant.slug, workspaceId: e.tenant.workspaceId }));
@@ -177,7 +178,7 @@ async function actorsByWorkspace(db: Db): Promise<Map<string, Actor>> {
  * workspace's owner, with its action name, at its planned millisecond — one transaction with its
  * source record and ledger row, so an entry means the whole action committed.
  */
-async function doneActions(db: Db, actors: Map<string, Actor>, plan: { seed: number; days: number; anchor: string }, events: number) {
+async function doneActions(db: Db, actors: Map<string, DemoActor>, plan: { seed: number; days: number; anchor: string }, events: number) {
   const anchor = new Date(plan.anchor);
   const entries = await db.auditLog.findMany({
     where: { actorUserId: { in: [...actors.values()].map((a) => a.userId) }, action: { in: Object.values(AUDITED) }, createdAt: { lt: anchor } },
@@ -201,8 +202,8 @@ async function doneActions(db: Db, actors: Map<string, Actor>, plan: { seed: num
   return { has: (i: number) => done.has(i), count: done.size };
 }
 
-/** One planned action through its real source service, at its planned time. */
-async function perform(deps: SeedDeps, actor: Actor, event: EventName, at: Date, index: number) {
+/** One action of a family through its real source service, by a workspace's owner, at a given time. */
+export async function performAction(deps: SeedDeps, actor: DemoActor, event: EventName, at: Date, index: number) {
   const { db } = deps;
   const svc = { db, telemetry: deps.telemetry, now: () => at };
   const who = { userId: actor.userId };

@@ -28,8 +28,8 @@ function KpiCard(props: { title: string; count: number; color?: string; children
   const id = useId();
   return (
     <Card component="section" variant="outlined" aria-labelledby={id} sx={{ height: '100%', borderTop: props.color ? `3px solid ${props.color}` : undefined }}>
-      <CardContent sx={{ '&:last-child': { pb: 2 } }}>
-        <Typography id={id} component="h3" variant="subtitle2" color="text.secondary" noWrap title={props.title}>
+      <CardContent sx={{ p: 1.5, '&:last-child': { pb: 1.5 } }}>
+        <Typography id={id} component="h3" variant="subtitle2" color="text.secondary" sx={{ lineHeight: 1.3 }}>
           {props.title}
         </Typography>
         <Typography component="p" variant="h4" data-testid="kpi-count" sx={{ my: 0.5 }}>

@@ -1,5 +1,5 @@
 import { Box, Button, Card, CardContent, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
-import { LineChart } from '@mui/x-charts/LineChart';
+import { LineChart, lineClasses } from '@mui/x-charts/LineChart';
 import type { LineSeries } from '@mui/x-charts/LineChart';
 import { useId, useState } from 'react';
 import type { TelemetrySummary } from '../api/contract.ts';
@@ -87,11 +87,12 @@ export function TrendChart({ summary }: { summary: TelemetrySummary }) {
                   context.location === 'tick' ? formatTick(value, summary.trendBucket) : `${unit === 'hour' ? 'Hour' : 'Day'} from ${formatBucket(value, summary.trendBucket)}`,
               },
             ]}
-            yAxis={[{ label: `events per ${unit}`, min: 0, tickMinStep: 1, width: 56 }]}
+            // from zero, whole events; an all-zero window still gets a scale up to 1
+            yAxis={[{ label: `events per ${unit}`, min: 0, max: summary.isEmpty ? 1 : undefined, tickMinStep: 1, width: 56 }]}
             grid={{ horizontal: true }}
             margin={{ right: 16 }}
             slotProps={{ legend: { direction: 'horizontal', position: { vertical: 'top', horizontal: 'start' } } }}
-            sx={{ '& .MuiLineElement-root[data-series$="-partial"]': { strokeDasharray: '5 4' } }}
+            sx={{ [`& .${lineClasses.line}[data-series$="-partial"]`]: { strokeDasharray: '5 4' } }}
           />
         </Box>
         <Button size="small" aria-expanded={showTable} aria-controls={tableId} onClick={() => setShowTable((v) => !v)}>
