@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import { ApiServer, DEMO_PASSWORD, freePort, ROOT, startConsoleWeb } from '../test/e2e/support/servers.ts';
+import { ApiServer, DEMO_PASSWORD, freePort, ROOT, startConsoleWeb } from './support/servers.ts';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
