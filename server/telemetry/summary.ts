@@ -134,27 +134,31 @@ export async function summarize(db: Db, window: SummaryWindow, now: Date): Promi
       -- hours from this one on cannot hold a bit the prune made stale (no row of the table: none can)
       SELECT COALESCE((SELECT COALESCE(product_usage_hour_index(pruned_through) + 1, -2147483647) FROM product_usage_prune_state WHERE id = 1), 2147483647) AS h
     ), act AS MATERIALIZED (
+      -- per workspace and event, for each window: 2 = proven active, 1 = needs a probe, 0 = inactive.
+      -- The last two whole days are tried first: most active pairs are settled by a short bit range.
       SELECT a.workspace_id, a.event_name,
-             product_usage_any_hour(a.hours, a.base_hour, GREATEST(${current.wholeFrom}::int, t.h), ${current.wholeTo}::int) AS cur_present,
-             product_usage_any_hour(a.hours, a.base_hour, ${current.spanFrom}::int, ${current.spanTo}::int) AS cur_maybe,
-             product_usage_any_hour(a.hours, a.base_hour, GREATEST(${previous.wholeFrom}::int, t.h), ${previous.wholeTo}::int) AS prev_present,
-             product_usage_any_hour(a.hours, a.base_hour, ${previous.spanFrom}::int, ${previous.spanTo}::int) AS prev_maybe
+             CASE WHEN product_usage_any_hour(a.hours, a.base_hour, GREATEST(${current.wholeFrom}::int, t.h, ${current.wholeTo - 48}::int), ${current.wholeTo}::int)
+                    OR product_usage_any_hour(a.hours, a.base_hour, GREATEST(${current.wholeFrom}::int, t.h), ${current.wholeTo}::int) THEN 2
+                  WHEN product_usage_any_hour(a.hours, a.base_hour, ${current.spanFrom}::int, ${current.spanTo}::int) THEN 1 ELSE 0 END AS cur,
+             CASE WHEN product_usage_any_hour(a.hours, a.base_hour, GREATEST(${previous.wholeFrom}::int, t.h, ${previous.wholeTo - 48}::int), ${previous.wholeTo}::int)
+                    OR product_usage_any_hour(a.hours, a.base_hour, GREATEST(${previous.wholeFrom}::int, t.h), ${previous.wholeTo}::int) THEN 2
+                  WHEN product_usage_any_hour(a.hours, a.base_hour, ${previous.spanFrom}::int, ${previous.spanTo}::int) THEN 1 ELSE 0 END AS prev
         FROM product_usage_workspace_activity a CROSS JOIN trusted t
        WHERE a.event_name IN (${five})
     ), cur AS MATERIALIZED (
       SELECT workspace_id, event_name FROM act
-       WHERE CASE WHEN cur_present THEN true
-                  WHEN cur_maybe THEN EXISTS (SELECT 1 FROM product_usage_events e
-                                               WHERE e.workspace_id = act.workspace_id AND e.event_name = act.event_name
-                                                 AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz)
-                  ELSE false END
+       WHERE CASE cur WHEN 2 THEN true
+                      WHEN 1 THEN EXISTS (SELECT 1 FROM product_usage_events e
+                                           WHERE e.workspace_id = act.workspace_id AND e.event_name = act.event_name
+                                             AND e.occurred_at >= ${from}::timestamptz AND e.occurred_at < ${to}::timestamptz)
+                      ELSE false END
     ), prev AS (
       SELECT workspace_id FROM act GROUP BY workspace_id
-      HAVING CASE WHEN bool_or(prev_present) THEN true
-                  WHEN bool_or(prev_maybe) THEN EXISTS (SELECT 1 FROM product_usage_events e
-                                                         WHERE e.workspace_id = act.workspace_id AND e.event_name IN (${five})
-                                                           AND e.occurred_at >= ${previousFrom}::timestamptz AND e.occurred_at < ${from}::timestamptz)
-                  ELSE false END
+      HAVING CASE max(prev) WHEN 2 THEN true
+                            WHEN 1 THEN EXISTS (SELECT 1 FROM product_usage_events e
+                                                 WHERE e.workspace_id = act.workspace_id AND e.event_name IN (${five})
+                                                   AND e.occurred_at >= ${previousFrom}::timestamptz AND e.occurred_at < ${from}::timestamptz)
+                            ELSE false END
     )
     SELECT 'count' AS part, event_name, bucket, n, last FROM (${countParts(windowPlan(from, to, { days: trendBucket === 'day' }), trend)}) c
     UNION ALL

@@ -26,7 +26,7 @@ AS $$ SELECT floor(extract(epoch FROM t) / 3600)::int $$;
 
 -- Is any bit set for hours [a, b) (hour indexes) in a bitmap starting at hour `base`?
 CREATE FUNCTION "product_usage_any_hour"(hours VARBIT, base INTEGER, a INTEGER, b INTEGER) RETURNS BOOLEAN LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT position(B'1' IN substring(hours FROM greatest(a - base, 0) + 1 FOR greatest(least(b, base + length(hours)) - greatest(a, base), 0))) > 0 $$;
+AS $$ SELECT bit_count(substring(hours FROM greatest(a - base, 0) + 1 FOR greatest(least(b, base + length(hours)) - greatest(a, base), 0))) > 0 $$;
 
 -- The bitmap of a set of hour indexes, starting at the smallest.
 CREATE FUNCTION "product_usage_hours_bitmap"(hs INTEGER[]) RETURNS VARBIT LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -90,7 +90,7 @@ export function TrendChart({ summary }: { summary: TelemetrySummary }) {
             // from zero, whole events; an all-zero window still gets a scale up to 1
             yAxis={[{ label: `events per ${unit}`, min: 0, max: summary.isEmpty ? 1 : undefined, tickMinStep: 1, width: 56 }]}
             grid={{ horizontal: true }}
-            margin={{ right: 16 }}
+            margin={{ right: 28 }}
             slotProps={{ legend: { direction: 'horizontal', position: { vertical: 'top', horizontal: 'start' } } }}
             sx={{ [`& .${lineClasses.line}[data-series$="-partial"]`]: { strokeDasharray: '5 4' } }}
           />

@@ -126,7 +126,7 @@ test('with no usage yet, every card says 0, "no change", "used by 0 of 12 worksp
 });
 
 test('with known usage, every window shows exact counts, changes, breadth and the chart\'s numbers', async ({}, testInfo) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   await api.stop();
   anchor = Date.now();
   await recordKnownUsage();
