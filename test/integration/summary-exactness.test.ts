@@ -149,7 +149,8 @@ beforeAll(async () => {
   const times = Array.from({ length: EVENTS }, () => new Date(start + Math.floor(random() * (100 * DAY_MS + 2 * HOUR_MS))));
   for (const t of edges()) times.push(t, new Date(t.getTime() - 1));
   await record(times);
-});
+  // ~1,700 events through the recorder, one transaction per 100: give a busy machine time
+}, 240_000);
 
 afterAll(async () => {
   await testDb?.drop();
