@@ -173,9 +173,10 @@ test('with known usage, every window shows exact counts, changes, breadth and th
   await expect(card('Onboarding checkpoints').getByTestId('kpi-change')).toHaveText(/no change vs previous 7 days$/);
 
   // hovering the current day tells its date and that it is "so far"
-  const surface = card('Events per day, UTC').locator('svg.MuiChartsSurface-root');
-  const box = (await surface.boundingBox())!;
-  await page.mouse.move(box.x + box.width - 18, box.y + box.height / 2);
+  // the right end of Operations started's dashed segment is the current day's point
+  const segment = card('Events per day, UTC').locator('.MuiLineChart-line[data-series="f2-partial"]');
+  const box = (await segment.boundingBox())!;
+  await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
   const tooltip = page.getByRole('tooltip');
   await expect(tooltip).toContainText(/Day from \w{3} \d{1,2} \w{3} \(UTC\)/);
   await expect(tooltip).toContainText('Operations started');
