@@ -1,6 +1,6 @@
 import { Box, Card, CardContent, Skeleton, Typography } from '@mui/material';
 import { useId, type ReactNode } from 'react';
-import type { FamilySummary, SummaryWindow } from '../api/contract.ts';
+import type { FamilySummary, SummaryWindow } from '../../../console/contract.ts';
 import { describeBreadth, describeChange, type Change } from './change.ts';
 import { formatAgo } from './format.ts';
 import { FAMILY_COLORS } from './TrendChart.tsx';

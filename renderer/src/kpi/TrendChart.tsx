@@ -2,7 +2,7 @@ import { Box, Button, Card, CardContent, Table, TableBody, TableCell, TableConta
 import { LineChart, lineClasses } from '@mui/x-charts/LineChart';
 import type { LineSeries } from '@mui/x-charts/LineChart';
 import { useId, useState } from 'react';
-import type { TelemetrySummary } from '../api/contract.ts';
+import type { TelemetrySummary } from '../../../console/contract.ts';
 import { formatBucket, formatTick, partialNote, trendBuckets } from './trend-data.ts';
 
 /** Okabe–Ito colours (told apart with colour-vision deficiencies), and a mark shape per family. */

@@ -1,4 +1,4 @@
-import type { SummaryWindow } from '../api/contract.ts';
+import type { SummaryWindow } from '../../../console/contract.ts';
 
 /** "previous 7 days": what a change is measured against (the window of the same length before). */
 export const PREVIOUS_LABEL: Record<SummaryWindow, string> = {

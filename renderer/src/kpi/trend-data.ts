@@ -1,4 +1,4 @@
-import type { TelemetrySummary } from '../api/contract.ts';
+import type { TelemetrySummary } from '../../../console/contract.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
