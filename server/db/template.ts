@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { migrate, readMigrations, type Migration } from './migrate.ts';
 
@@ -82,55 +82,55 @@ export async function buildTemplate(dir = templatesDir()): Promise<string> {
 }
 
 /**
- * Unpacks a template into the (new) data folder `dataDir`. PG_VERSION, which PGlite reads as "this
- * folder is initialized", is written last: a crash half-way leaves a folder that the next start
- * unpacks again rather than one that looks initialized and is not.
- *
- * The dump is PGlite's own plain ustar archive (files and folders only). Reading it here rather than
- * with node-tar is a measured choice: on the start-up path node-tar spent 3-8 times the main-thread
- * CPU (~0.4-1 s here), while this reads the file once and hands each write to libuv's threads,
- * which run while `serve` loads its code.
+ * Unpacks a template into the (new) data folder `dataDir`, on a worker thread: the 40 MB of writes
+ * then run while the main thread loads the server's code (serve opens the database meanwhile).
  */
-export async function unpackTemplate(file: string, dataDir: string): Promise<void> {
-  const archive = readFileSync(file);
-  const writes: Promise<void>[] = [];
-  let versionFile: { path: string; data: Buffer; mode: number } | undefined;
-  for (const entry of tarEntries(archive)) {
-    const path = join(dataDir, entry.name);
-    if (path !== resolve(dataDir) && !path.startsWith(join(dataDir, '/'))) throw new Error(`template ${file}: entry ${entry.name} points outside the data folder`);
-    if (entry.type === 'directory') mkdirSync(path, { recursive: true, mode: entry.mode });
-    else if (entry.name === 'PG_VERSION') versionFile = { path, data: entry.data, mode: entry.mode };
-    else writes.push(writeFile(path, entry.data, { mode: entry.mode }));
-  }
-  await Promise.all(writes);
-  if (!versionFile) throw new Error(`template ${file} holds no PG_VERSION: not a PGlite data folder`);
-  await writeFile(versionFile.path, versionFile.data, { mode: versionFile.mode });
+export function unpackTemplate(file: string, dataDir: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(UNPACK, { eval: true, workerData: { file, dataDir: resolve(dataDir) } });
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`unpacking ${file} stopped (exit code ${code})`))));
+  });
 }
 
-type TarEntry = { name: string; type: 'file' | 'directory'; mode: number; data: Buffer };
-
-/** The files and folders of a ustar archive, in order (names relative, without a leading "/"). */
-function* tarEntries(archive: Buffer): Generator<TarEntry> {
-  const text = (header: Buffer, from: number, to: number) => {
-    const field = header.subarray(from, to);
-    const end = field.indexOf(0);
-    return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
-  };
-  for (let offset = 0; offset + 512 <= archive.length; ) {
-    const header = archive.subarray(offset, offset + 512);
-    if (header[0] === 0) return; // the end-of-archive blocks
-    const prefix = text(header, 345, 500);
-    const name = `${prefix ? `${prefix}/` : ''}${text(header, 0, 100)}`.replace(/^\/+/, '').replace(/\/+$/, '');
-    const mode = parseInt(text(header, 100, 108).trim() || '644', 8);
-    const size = parseInt(text(header, 124, 136).trim() || '0', 8);
-    const flag = text(header, 156, 157) || '0';
-    const data = archive.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    if (flag === '5') yield { name, type: 'directory', mode, data };
-    else if (flag === '0') yield { name, type: 'file', mode, data };
-    else throw new Error(`unexpected tar entry type "${flag}" for ${name}`);
-  }
+/**
+ * The worker's source, as text so that it runs the same inside any bundle (esbuild, electron-vite,
+ * tsx: each rewrites functions and require() calls its own way). The dump is PGlite's own plain
+ * ustar archive of files and folders. PG_VERSION, which PGlite reads as "this folder is initialized",
+ * is written last: a crash half-way leaves a folder that the next start unpacks again rather than one
+ * that looks initialized and is not. (node-tar, measured on this path, cost 3-8 times the CPU.)
+ */
+const UNPACK = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const { file, dataDir } = require('node:worker_threads').workerData;
+const archive = fs.readFileSync(file);
+const text = (header, from, to) => {
+  const field = header.subarray(from, to);
+  const end = field.indexOf(0);
+  return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
+};
+let version;
+for (let offset = 0; offset + 512 <= archive.length; ) {
+  const header = archive.subarray(offset, offset + 512);
+  if (header[0] === 0) break; // the end-of-archive blocks
+  const prefix = text(header, 345, 500);
+  const name = ((prefix ? prefix + '/' : '') + text(header, 0, 100)).replace(/^\/+/, '').replace(/\/+$/, '');
+  const mode = parseInt(text(header, 100, 108).trim() || '644', 8);
+  const size = parseInt(text(header, 124, 136).trim() || '0', 8);
+  const flag = text(header, 156, 157) || '0';
+  const data = archive.subarray(offset + 512, offset + 512 + size);
+  offset += 512 + Math.ceil(size / 512) * 512;
+  const target = path.join(dataDir, name);
+  if (target !== dataDir && !target.startsWith(dataDir + path.sep)) throw new Error('template ' + file + ': entry ' + name + ' points outside the data folder');
+  if (flag === '5') fs.mkdirSync(target, { recursive: true, mode });
+  else if (flag !== '0') throw new Error('template ' + file + ': unexpected tar entry type "' + flag + '" for ' + name);
+  else if (name === 'PG_VERSION') version = { target, data, mode };
+  else fs.writeFileSync(target, data, { mode });
 }
+if (!version) throw new Error('template ' + file + ' holds no PG_VERSION: not a PGlite data folder');
+fs.writeFileSync(version.target, version.data, { mode: version.mode });
+`;
 
 /**
  * Prepares a folder PGlite has not initialized from the install-time template, if one fits the
