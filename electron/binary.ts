@@ -21,11 +21,6 @@ export function findElectronBinary(projectRoot: string): ElectronBinary {
   return { found: true, path: binary };
 }
 
-/** The one line `npm start` prints when it cannot open the desktop console. */
-export function noElectronMessage(reason: string): string {
-  return `TenantPilot Console cannot open here: no Electron binary is installed (${reason}); run \`npm run serve\` and, in a second terminal, \`npm run console:web\`, then open the URL it prints.`;
-}
-
 /**
  * How to launch Electron from a script or test: `--no-sandbox` only where Electron requires it
  * (running as root on Linux, as in CI containers; everywhere else the renderer sandbox stays on), and

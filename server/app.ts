@@ -18,10 +18,11 @@ const REVIEW_PACK_WORKER_MS = 5_000;
  * Opens the database, applies pending migrations, and serves HTTP with the prune schedule and the
  * review-pack worker running. Used by `tenantpilot serve` and by the desktop console's local mode.
  */
-export async function startServer(config: Config, opts: { log?: Logger; port?: number } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { log?: Logger; port?: number; database?: Database } = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
   assertValidCron(config.pruneCron);
-  const database = await openDatabase(config.database);
+  // `database`: already opened (by `serve`, while this code loaded) for `config.database`; owned from here.
+  const database = opts.database ?? (await openDatabase(config.database));
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied }, 'migrations applied');

@@ -69,8 +69,13 @@ export function buildCli(): Command {
     .action(async (opts: { host?: string; port?: number }) => {
       const base = loadConfig();
       const config = { ...base, host: opts.host ?? base.host, port: opts.port ?? base.port };
+      // Open the database while the server code loads: PGlite's start-up waits on files and on
+      // WebAssembly compilation, time in which this process can load Fastify and the routers.
+      const { openDatabase } = await import('./db/client.ts');
+      const opening = openDatabase(config.database);
+      opening.catch(() => undefined); // awaited below; refused opens (folder in use) surface there
       const { startServer } = await import('./app.ts');
-      const server = await startServer(config);
+      const server = await startServer(config, { database: await opening });
       console.log(`TenantPilot API listening on ${server.url} (${config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'})`);
       let stopping = false;
       const stop = async (signal: string) => {
@@ -107,6 +112,8 @@ export function buildCli(): Command {
     .option('--password-stdin', 'read the password from standard input (the default when stdin is not a terminal)')
     .action(async (opts: { email: string; name?: string; passwordStdin?: boolean }) => {
       const config = loadConfig();
+      // Refuse before asking for a password when another process owns the embedded database.
+      if (config.database.kind === 'pglite') (await import('./db/folder-lock.ts')).assertDataFolderFree(config.database.dataDir);
       const password = await readPassword(!!opts.passwordStdin);
       // Checked before the database is opened, with the flag that was wrong named.
       const input = (await systemUserInput()).safeParse({ email: opts.email, displayName: opts.name ?? opts.email, password });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 /** A cron expression croner accepts (checked at load, not when the schedule first starts). */
 function isCron(expr: string): boolean {
   try {
-    new Cron(expr, { paused: true, timezone: 'UTC' }).stop();
+    new Cron(expr, { paused: true, utcOffset: 0 }).stop();
     return true;
   } catch {
     return false;

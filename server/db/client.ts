@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { lockDataFolder, type FolderLock } from './folder-lock.ts';
+import { initializeFromTemplate } from './template.ts';
 import { PrismaClient } from './generated/client.ts';
 
 export { Prisma, PrismaClient } from './generated/client.ts';
@@ -35,14 +35,37 @@ export async function openDatabase(database: Config['database']): Promise<Databa
   return database.kind === 'pglite' ? openPglite(database.dataDir) : openPostgres(database.url);
 }
 
-/** An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. */
-export async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return wrapPglite(await PGlite.create(dataDir));
+/**
+ * An embedded database in `dataDir`, or in memory when `dataDir` is `memory://`. A folder is opened
+ * only by the process holding its lock (./folder-lock.ts), taken before PGlite touches the folder
+ * and released by close() (or by the OS when the process dies); a folder owned elsewhere throws
+ * FolderInUseError. Pass `lock` when the caller already holds it. A new folder starts from the
+ * install-time template when one fits (./template.ts), else PGlite runs initdb.
+ */
+export async function openPglite(dataDir: string, opts: { lock?: FolderLock } = {}): Promise<Database> {
+  if (dataDir.startsWith('memory://')) return wrapPglite(await PGlite.create(dataDir));
+  const lock = opts.lock ?? lockDataFolder(dataDir);
+  let pglite: PGlite | undefined;
+  try {
+    await initializeFromTemplate(lock.dataDir);
+    pglite = new PGlite(lock.dataDir);
+    const database = wrapPglite(pglite, { onClosed: () => lock.release() });
+    // Prisma compiles its query compiler (WebAssembly) on first use; doing that while PGlite starts
+    // (it waits on files and on its own compilation) takes it off the first request's path.
+    const connecting = database.prisma.$connect();
+    connecting.catch(() => undefined);
+    await pglite.waitReady;
+    await connecting;
+    return database;
+  } catch (err) {
+    await pglite?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
 }
 
 /** A Database over an already started PGlite (e.g. one restored from a data-directory dump). */
-export function wrapPglite(pglite: PGlite): Database {
+export function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {}): Database {
   // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
   // contract is the same (verified by the whole test suite running on it).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory });
@@ -62,13 +85,19 @@ export function wrapPglite(pglite: PGlite): Database {
       return run;
     },
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        opts.onClosed?.();
+      }
     },
   };
 }
 
 export async function openPostgres(url: string, opts: { poolSize?: number } = {}): Promise<Database> {
+  // Loaded here, not at the top: the embedded database never needs them (they cost ~0.25 s of start-up).
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

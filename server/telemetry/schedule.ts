@@ -11,7 +11,8 @@ const JOB = 'product-usage:prune';
  * each tick runs once: the replica that inserts the tick's `scheduled_job_runs` row prunes.
  */
 export function schedulePrune(deps: { db: Database; log: Logger; metrics: Metrics }, opts: { cron: string; retentionDays: number }) {
-  const job = new Cron(opts.cron, { timezone: 'UTC', protect: true, catch: true }, async (self: Cron) => {
+  // utcOffset 0 is UTC without croner's Intl time-zone path, which costs ~0.1 s at every start.
+  const job = new Cron(opts.cron, { utcOffset: 0, protect: true, catch: true }, async (self: Cron) => {
     const tick = self.currentRun() ?? new Date();
     await runPruneTick(deps, { tick, retentionDays: opts.retentionDays });
   });

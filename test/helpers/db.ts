@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, wrapPglite, type Database } from '../../server/db/client.ts';
-import { migrate, readMigrations } from '../../server/db/migrate.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { templateFileName, unpackTemplate, writeTemplate, type TemplateKind } from '../../server/db/template.ts';
 
 export type TestDatabase = { database: Database; kind: 'pglite' | 'postgres'; url?: string; drop(): Promise<void> };
 
@@ -49,36 +49,26 @@ export async function createTestDatabase(
 /**
  * Starting PGlite on an empty data directory runs initdb inside WebAssembly (10+ s on a busy 2-core
  * machine); starting it from a dump of a data directory takes about 2 s. So the first file to need a
- * database dumps a fresh (optionally migrated) one into the OS temp folder, keyed by the PGlite
- * version and the migrations' checksums, and every later file starts from that dump.
+ * database dumps a fresh (optionally migrated) one into the OS temp folder - the same templates the
+ * server starts new folders from (server/db/template.ts), named by PGlite version and migrations -
+ * and every later file starts from that dump.
  */
 async function pgliteFromTemplate(migrated: boolean): Promise<PGlite> {
-  const file = templateFile(migrated);
-  if (existsSync(file)) {
-    try {
-      return await PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(file)]) });
-    } catch {
-      // A damaged dump: rebuild it below.
-    }
+  const file = await templateFile(migrated ? 'migrated' : 'empty');
+  try {
+    return await PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(file)]) });
+  } catch {
+    // A damaged dump: make it again.
+    await writeTemplate(file, migrated ? 'migrated' : 'empty');
+    return PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(file)]) });
   }
-  const pglite = await PGlite.create('memory://');
-  if (migrated) await migrate(wrapPglite(pglite));
-  const dump = await pglite.dumpDataDir('none');
-  mkdirSync(dirname(file), { recursive: true });
-  // Write then rename, so a parallel file never reads half a dump.
-  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-  renameSync(partial, file);
-  return pglite;
 }
 
-function templateFile(migrated: boolean): string {
-  const version = JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
-  const key = createHash('sha256')
-    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
-    .digest('hex')
-    .slice(0, 16);
-  return join(tmpdir(), 'tenantpilot-test-db', `${migrated ? 'migrated' : 'empty'}-${key}.tar`);
+/** The template dump for `kind`, made first when missing. */
+async function templateFile(kind: TemplateKind): Promise<string> {
+  const file = join(tmpdir(), 'tenantpilot-test-db', templateFileName(kind));
+  if (!existsSync(file)) await writeTemplate(file, kind);
+  return file;
 }
 
 /**
@@ -86,10 +76,9 @@ function templateFile(migrated: boolean): string {
  * startServer): the initialized, optionally migrated template unpacked there, without initdb's cost.
  */
 export async function pgliteDataDir(dir: string, opts: { migrated: boolean }): Promise<string> {
-  const file = templateFile(opts.migrated);
-  if (!existsSync(file)) await (await pgliteFromTemplate(opts.migrated)).close();
+  const file = await templateFile(opts.migrated ? 'migrated' : 'empty');
   mkdirSync(dir, { recursive: true });
-  execFileSync('tar', ['-xf', file, '-C', dir], { stdio: 'pipe' });
+  await unpackTemplate(file, dir);
   return dir;
 }
 

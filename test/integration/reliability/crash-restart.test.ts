@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, openPostgres, type Database } from '../../../server/db/client.ts';
+import { LOCK_FILE } from '../../../server/db/folder-lock.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { PASSWORD, seedFixture, type Fixture } from '../../helpers/app.ts';
 import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../../helpers/db.ts';
@@ -13,7 +14,8 @@ import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from
  * started again on the same database. Afterwards: no source row without its audit entry, no
  * telemetry row without its source row (and none missing), every acknowledged action still there,
  * and the server serves and records as before. On PGlite the restart runs crash recovery on the
- * killed data directory.
+ * killed data directory, and takes over the folder lock the dead owner still names at once (the OS
+ * dropped the lock itself with the process).
  */
 const kind = testDbKind();
 const BIN = resolve(import.meta.dirname, '../../../bin/tenantpilot.js');
@@ -139,8 +141,11 @@ describe(`a server killed with SIGKILL mid-load (${kind}) and restarted`, () => 
     expect(inFlightAtKill).toBeGreaterThan(0);
 
     // Restart on the same database (PGlite: crash recovery of the killed data directory).
+    const lockOwner = () => (kind === 'pglite' ? readFileSync(join(dataDir!, LOCK_FILE), 'utf8').trim() : undefined);
+    if (kind === 'pglite') expect(lockOwner()).toBe(String(first.child.pid));
     const second = await serve();
     try {
+      if (kind === 'pglite') expect(lockOwner()).toBe(String(second.child.pid));
       expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
       const again = await call(second.url, 'auth.login', { email: 'owner@acme.test', password: PASSWORD });
       expect(again.status).toBe(200);

@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { electronLaunch, findElectronBinary } from '../../../electron/binary.ts';
-
-const projectRoot = resolve(import.meta.dirname, '../../..');
 
 function fakeProject(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'tp-electron-'));
@@ -16,7 +13,7 @@ function fakeProject(files: Record<string, string>) {
   return root;
 }
 
-describe('Electron binary detection (npm start, the Electron e2e suite)', () => {
+describe('Electron binary detection (npm start, the Electron e2e suite; npm start itself: test/integration/start.test.ts)', () => {
   it('finds the binary that path.txt names under dist/', () => {
     const root = fakeProject({ 'node_modules/electron/path.txt': 'electron', 'node_modules/electron/dist/electron': '' });
     expect(findElectronBinary(root)).toEqual({ found: true, path: join(root, 'node_modules/electron/dist/electron') });
@@ -30,18 +27,6 @@ describe('Electron binary detection (npm start, the Electron e2e suite)', () => 
   it('reports path.txt pointing at a missing file', () => {
     const root = fakeProject({ 'node_modules/electron/path.txt': 'Electron.app/Contents/MacOS/Electron\n' });
     expect(findElectronBinary(root)).toEqual({ found: false, reason: 'node_modules/electron/dist/Electron.app/Contents/MacOS/Electron is missing' });
-  });
-
-  // Runs `npm start`'s script for real only where it would not open a window.
-  it.skipIf(findElectronBinary(projectRoot).found)('npm start says in one line that there is no Electron and names the alternative', () => {
-    const run = spawnSync(process.execPath, [join(projectRoot, 'scripts/start.mjs')], { encoding: 'utf8', timeout: 20_000 });
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/no Electron binary is installed/);
-    expect(lines[0]).toContain('npm run serve');
-    expect(lines[0]).toContain('npm run console:web');
   });
 
   it('launches without ELECTRON_RUN_AS_NODE, and without the sandbox only as root on Linux', () => {
