@@ -1,8 +1,13 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { passwordHashing } from './work-limiter.ts';
 
+/** scrypt through the process's hashing limiter: may throw BusyError instead of queueing without end. */
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  passwordHashing.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
   );
 
 export type ScryptCost = { N: number; r: number; p: number };
@@ -54,6 +59,8 @@ export function decoyHash(cost: ScryptCost = DEFAULT_COST): Promise<string> {
   if (!decoy) {
     decoy = hashPassword(randomBytes(24).toString('base64url'), cost);
     decoys.set(key, decoy);
+    // A refused build (the hashing limiter was full) is not remembered: the next caller tries again.
+    decoy.catch(() => decoys.delete(key));
   }
   return decoy;
 }

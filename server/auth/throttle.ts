@@ -1,39 +1,87 @@
 import type { Tx } from '../db/client.ts';
+import { clientAddressKey } from '../net.ts';
 
 /**
- * Failed-login throttling shared by all replicas (rows in `login_throttles`). After MAX_FAILURES
- * failures within WINDOW_MS for one key, that key is locked for LOCK_MS. Keys are per plane and per
- * account or per client address, so one attacker cannot lock everyone out from one address and
- * many addresses cannot hammer one account.
+ * Failed-login throttling shared by all replicas (rows in `login_throttles`), after OWASP's
+ * Authentication Cheat Sheet: the failure counter belongs to the account, not to the source address.
+ *
+ * - Account: MAX_FAILURES_PER_ACCOUNT failures within WINDOW lock it for LOCK, whoever tries.
+ * - Address (an IPv4 address, or an IPv6 /64): past `maxFailuresPerAddress` failures, it may still sign
+ *   in to accounts that have no recent failures (a NAT or proxy shares an address with many honest
+ *   users), but not to any that has; at `addressCeiling` it is locked for LOCK, whatever the account.
+ *
+ * Every attempt is counted (reserved) as a failure before its password is hashed, and a success
+ * takes its count back, so a burst of parallel guesses cannot buy more scrypt runs than the limits
+ * allow. A lock set meanwhile by other attempts is not lifted by a correct password.
  */
-export const THROTTLE = { maxFailuresPerAccount: 5, maxFailuresPerAddress: 20, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+export const THROTTLE = {
+  maxFailuresPerAccount: 5,
+  maxFailuresPerAddress: 20,
+  addressCeiling: 100,
+  windowMs: 15 * 60_000,
+  lockMs: 15 * 60_000,
+};
 
 export type ThrottleKeys = { account: string; address: string };
 
 export function throttleKeys(plane: string, email: string, ip: string): ThrottleKeys {
-  return { account: `${plane}:account:${email}`, address: `${plane}:address:${ip}` };
+  return { account: `${plane}:account:${email}`, address: `${plane}:address:${clientAddressKey(ip)}` };
 }
+
+/**
+ * Wrong first-run setup codes count per address: against the address's system-plane sign-ins, and
+ * under a key of their own that locks further tries from that address like an account lock would.
+ */
+export function setupCodeKeys(ip: string): ThrottleKeys {
+  const address = clientAddressKey(ip);
+  return { account: `system:setup-code:${address}`, address: `system:address:${address}` };
+}
+
+type Row = { key: string; failures: number; windowStartsAt: Date; lockedUntil: Date | null };
+const seconds = (ms: number) => Math.ceil(ms / 1000);
 
 /** Seconds until the caller may try again, or 0 when not locked. */
 export async function lockedForSeconds(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
   const rows = await db.loginThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } });
   const until = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
-  return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
+  return until > now.getTime() ? seconds(until - now.getTime()) : 0;
 }
 
 /**
- * Counts one failure per key. One statement per key counts and, on reaching the limit, locks — so
- * concurrent failures on several replicas all count and no reader ever sees "limit reached, not
- * locked yet". Every `t.` on the right-hand side is the row as it was before this statement.
+ * Whether an attempt may be made now: 0, or the seconds to wait. Refused: a locked account or
+ * address, and an account with recent failures from an address past its per-address limit.
  */
-export async function recordFailure(db: Tx, keys: ThrottleKeys, now: Date): Promise<void> {
+export async function admissionWait(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
+  const rows: Row[] = await db.loginThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } });
+  const t = now.getTime();
+  const locked = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
+  if (locked > t) return seconds(locked - t);
+  const recent = (row: Row | undefined) => (row && row.windowStartsAt.getTime() + THROTTLE.windowMs > t && row.failures > 0 ? row : undefined);
+  const account = recent(rows.find((r) => r.key === keys.account));
+  const address = recent(rows.find((r) => r.key === keys.address));
+  if (account && address && address.failures >= THROTTLE.maxFailuresPerAddress) {
+    // Until either count runs out of its window.
+    return seconds(Math.min(account.windowStartsAt.getTime(), address.windowStartsAt.getTime()) + THROTTLE.windowMs - t);
+  }
+  return 0;
+}
+
+/**
+ * Counts one attempt as a failure on both keys, before its password is checked; returns the seconds
+ * of a lock this count set (or met), 0 when the attempt may go ahead. One statement per key counts
+ * and, on reaching the limit, locks — so concurrent attempts on several replicas all count and no
+ * reader ever sees "limit reached, not locked yet". Every `t.` on the right-hand side is the row as
+ * it was before this statement.
+ */
+export async function reserveAttempt(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
   const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
   const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
+  let until = 0;
   for (const [key, max] of [
     [keys.account, THROTTLE.maxFailuresPerAccount],
-    [keys.address, THROTTLE.maxFailuresPerAddress],
+    [keys.address, THROTTLE.addressCeiling],
   ] as const) {
-    await db.$executeRaw`
+    const [row] = await db.$queryRaw<{ locked_until: Date | null }[]>`
       INSERT INTO login_throttles AS t (key, failures, window_starts_at, locked_until)
       VALUES (${key}, 1, ${now}, NULL)
       ON CONFLICT (key) DO UPDATE SET
@@ -43,16 +91,44 @@ export async function recordFailure(db: Tx, keys: ThrottleKeys, now: Date): Prom
         window_starts_at = CASE WHEN t.window_starts_at <= ${windowStart} OR t.failures + 1 >= ${max} THEN ${now}
                                 ELSE t.window_starts_at END,
         locked_until = CASE WHEN t.window_starts_at > ${windowStart} AND t.failures + 1 >= ${max} THEN ${lockUntil}
-                            ELSE t.locked_until END`;
+                            ELSE t.locked_until END
+      RETURNING locked_until`;
+    until = Math.max(until, row?.locked_until?.getTime() ?? 0);
   }
+  return until > now.getTime() ? seconds(until - now.getTime()) : 0;
 }
 
 /**
- * A successful login clears the account's counter (not the address's: that one protects others) —
- * unless a lock set by parallel failures is live: a correct password does not lift it.
+ * Takes back the count `reserveAttempt` made at `reservedAt` on the given keys — unless that count is
+ * gone already (its window ended, or a lock reset the counter since).
  */
-export async function clearAccount(db: Tx, keys: ThrottleKeys, now: Date): Promise<void> {
+async function takeBack(db: Tx, keys: string[], reservedAt: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE login_throttles SET failures = failures - 1
+     WHERE key = ANY(${keys}::text[]) AND failures > 0 AND window_starts_at <= ${reservedAt}`;
+}
+
+/** The attempt was not made after all (the server was too busy to check the password). */
+export async function releaseAttempt(db: Tx, keys: ThrottleKeys, reservedAt: Date): Promise<void> {
+  await takeBack(db, [keys.account, keys.address], reservedAt);
+}
+
+/**
+ * A correct password: its own count comes off the address, and the account's failures are forgotten
+ * — unless a lock set meanwhile by parallel failures is live: a correct password does not lift it.
+ */
+export async function settleSuccess(db: Tx, keys: ThrottleKeys, reservedAt: Date, now: Date): Promise<void> {
+  await takeBack(db, [keys.address], reservedAt);
   await db.loginThrottle.deleteMany({
     where: { key: keys.account, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
   });
+}
+
+/** Housekeeping: rows whose window and lock are both over count for nothing any more. */
+export async function deleteStaleThrottles(db: Tx, now: Date): Promise<number> {
+  const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
+  const { count } = await db.loginThrottle.deleteMany({
+    where: { windowStartsAt: { lte: windowStart }, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+  });
+  return count;
 }
