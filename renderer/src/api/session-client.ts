@@ -55,7 +55,8 @@ export function createSessionClient(opts: { baseUrl: string; tokens: TokenHolder
   return {
     authStatus: () => run(() => client.system.auth.status.query()),
     login: (input) => signIn(() => client.system.auth.login.mutate(input)),
-    bootstrap: (input) => signIn(() => client.system.auth.bootstrap.mutate(input)),
+    // Without a code the server names the missing field (a client with its own code adds it first).
+    bootstrap: (input) => signIn(() => client.system.auth.bootstrap.mutate({ ...input, setupCode: input.setupCode ?? '' })),
     me: () =>
       tokens.get()
         ? run(() => client.system.auth.me.query(), { session: true })
