@@ -12,7 +12,8 @@ export async function startLocalServer(opts: { userDataDir: string; log: Logger;
   const [{ startServer }, { loadConfig }] = await Promise.all([import('../../server/app.ts'), import('../../server/config.ts')]);
   const config = loadConfig(opts.env ?? process.env);
   const server = await startServer(
-    { ...config, host: '127.0.0.1', database: { kind: 'pglite', dataDir: join(opts.userDataDir, 'data') } },
+    // No metrics listener: nothing scrapes a desktop app, and its default port would collide with `serve`'s.
+    { ...config, host: '127.0.0.1', database: { kind: 'pglite', dataDir: join(opts.userDataDir, 'data') }, metrics: null },
     { port: 0, log: opts.log.child({ component: 'local-server' }) },
   );
   return { url: server.url, close: () => server.close() };
