@@ -9,7 +9,7 @@ import { buildHttpServer, buildMetricsServer } from './http.ts';
 import { isLoopbackBindHost } from './net.ts';
 import { createLogger, createMetrics } from './observability.ts';
 import { createRecorder } from './telemetry/recorder.ts';
-import { assertValidCron, schedulePrune } from './telemetry/schedule.ts';
+import { assertValidCron, scheduleDailyJobs } from './telemetry/schedule.ts';
 import type { AppDeps } from './trpc/context.ts';
 
 export type RunningServer = {
@@ -66,7 +66,7 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
   };
   const http = buildHttpServer(deps, { loopbackOnly: isLoopbackBindHost(config.host), trustedProxies: config.trustedProxies });
   const metricsHttp = config.metrics && buildMetricsServer(deps, { loopbackOnly: isLoopbackBindHost(config.metrics.host) });
-  const prune = schedulePrune({ db: database, log, metrics }, { cron: config.pruneCron, retentionDays: config.retentionDays });
+  const prune = scheduleDailyJobs({ db: database, log, metrics }, { cron: config.pruneCron, retentionDays: config.retentionDays });
   let working = false;
   const worker = setInterval(async () => {
     if (working) return;
