@@ -14,7 +14,7 @@ import {
 } from './passwords.ts';
 import { createAdminSession, createSystemSession, hashToken, type Plane } from './sessions.ts';
 import type { SetupCode } from './setup-code.ts';
-import { admissionWait, lockedForSeconds, releaseAttempt, reserveAttempt, settleSuccess, setupCodeKeys, throttleKeys, type ThrottleKeys } from './throttle.ts';
+import { admission, lockedForSeconds, type KnownLocks, releaseAttempt, reserveAttempt, settleSuccess, setupCodeKeys, throttleKeys, type ThrottleKeys } from './throttle.ts';
 import { BusyError } from './work-limiter.ts';
 
 export const email = z.string().trim().toLowerCase().pipe(z.email({ error: 'must be an e-mail address' }).max(254));
@@ -44,14 +44,14 @@ const INVALID = 'Invalid e-mail or password';
  */
 export function login(deps: LoginDeps, plane: Plane, input: z.infer<typeof loginInput>) {
   const keys = throttleKeys(plane, input.email, deps.ip);
-  return oneAtATime(keys.account, () => attemptLogin(deps, plane, input, keys));
+  return oneAtATime(keys.account, (known) => attemptLogin(deps, plane, input, keys, known));
 }
 
-async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof loginInput>, keys: ThrottleKeys) {
+async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof loginInput>, keys: ThrottleKeys, known: KnownLocks) {
   const now = deps.now();
-  const wait = await admissionWait(deps.db, keys, now);
-  if (wait > 0) tooMany(deps, wait);
-  const lockedNow = await reserveAttempt(deps.db, keys, now);
+  const { waitSeconds, clean } = await admission(deps.db, keys, now, known);
+  if (waitSeconds > 0) tooMany(deps, waitSeconds);
+  const lockedNow = await reserveAttempt(deps.db, keys, now, known);
   if (lockedNow > 0) tooMany(deps, lockedNow);
 
   let account: { id: string; email: string; displayName: string; passwordHash: string } | null;
@@ -61,7 +61,9 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
       plane === 'admin'
         ? await deps.db.user.findUnique({ where: { email: input.email } })
         : await deps.db.systemUser.findUnique({ where: { email: input.email } });
-    ok = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash(await referenceCost(deps.db, plane))));
+    // No recent failures on the account or the address: ahead of the attempts that have some.
+    const stored = account?.passwordHash ?? (await decoyHash(await referenceCost(deps.db, plane)));
+    ok = await verifyPassword(input.password, stored, clean ? 'high' : 'normal');
   } catch (err) {
     // Never checked: not an attempt.
     await releaseAttempt(deps.db, keys, now);
@@ -71,7 +73,7 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
   if (!account || !ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID });
 
   // Failures on other replicas may have locked the account while this password was being checked.
-  const locked = await lockedForSeconds(deps.db, keys, now);
+  const locked = await lockedForSeconds(deps.db, keys, now, known);
   if (locked > 0) tooMany(deps, locked);
   await settleSuccess(deps.db, keys, now, now);
   const session =
@@ -79,14 +81,20 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
   return { ...session, account: { id: account.id, email: account.email, displayName: account.displayName } };
 }
 
-/** Runs `task` after every earlier task with the same key has settled (in this process). */
-const queues = new Map<string, Promise<unknown>>();
-function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const result = (queues.get(key) ?? Promise.resolve()).then(task);
+/**
+ * Runs `task` after every earlier task with the same key has settled (in this process). The tasks
+ * queued together share what they learnt of locks (KnownLocks), so a burst at a locked account costs
+ * one database read, not one per attempt; that knowledge goes with the queue once it empties.
+ */
+const queues = new Map<string, { tail: Promise<unknown>; known: KnownLocks }>();
+function oneAtATime<T>(key: string, task: (known: KnownLocks) => Promise<T>): Promise<T> {
+  const queue = queues.get(key) ?? { tail: Promise.resolve(), known: new Map() };
+  const result = queue.tail.then(() => task(queue.known));
   const settled = result.catch(() => undefined);
-  queues.set(key, settled);
+  queue.tail = settled;
+  queues.set(key, queue);
   void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
+    if (queue.tail === settled) queues.delete(key);
   });
   return result;
 }
@@ -157,8 +165,8 @@ export async function bootstrapFirstOperator(
 ) {
   const now = deps.now();
   const keys = setupCodeKeys(deps.ip);
-  const wait = await admissionWait(deps.db, keys, now);
-  if (wait > 0) tooMany(deps, wait);
+  const { waitSeconds } = await admission(deps.db, keys, now);
+  if (waitSeconds > 0) tooMany(deps, waitSeconds);
   if (!deps.setupCode?.matches(input.setupCode)) {
     const locked = await reserveAttempt(deps.db, keys, now);
     if (locked > 0) tooMany(deps, locked);

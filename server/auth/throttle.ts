@@ -37,33 +37,62 @@ export function setupCodeKeys(ip: string): ThrottleKeys {
   return { account: `system:setup-code:${address}`, address: `system:address:${address}` };
 }
 
-type Row = { key: string; failures: number; windowStartsAt: Date; lockedUntil: Date | null };
+/**
+ * Locks (key → locked-until, ms) already read from the database by earlier attempts of the same
+ * burst in this process, so later ones are refused without asking again. Only ever a lock: a lock is
+ * never lifted before its time, so what was read stays true. Short-lived: see auth/service.ts.
+ */
+export type KnownLocks = Map<string, number>;
+
+type Row = { key: string; failures: number; window_starts_at: Date; locked_until: Date | null };
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 
+/** The longest known lock on `keys` that is still live at `now`, in seconds (0: none known). */
+function knownWait(known: KnownLocks | undefined, keys: ThrottleKeys, now: Date): number {
+  const until = Math.max(known?.get(keys.account) ?? 0, known?.get(keys.address) ?? 0);
+  return until > now.getTime() ? seconds(until - now.getTime()) : 0;
+}
+
+function remember(known: KnownLocks | undefined, key: string, lockedUntil: Date | null) {
+  if (known && lockedUntil) known.set(key, Math.max(known.get(key) ?? 0, lockedUntil.getTime()));
+}
+
+async function readRows(db: Tx, keys: ThrottleKeys, known: KnownLocks | undefined): Promise<Row[]> {
+  const rows = await db.$queryRaw<Row[]>`
+    SELECT key, failures, window_starts_at, locked_until FROM login_throttles WHERE key IN (${keys.account}, ${keys.address})`;
+  for (const row of rows) remember(known, row.key, row.locked_until);
+  return rows;
+}
+
 /** Seconds until the caller may try again, or 0 when not locked. */
-export async function lockedForSeconds(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
-  const rows = await db.loginThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } });
-  const until = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
+export async function lockedForSeconds(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<number> {
+  const wait = knownWait(known, keys, now);
+  if (wait > 0) return wait;
+  const rows = await readRows(db, keys, known);
+  const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
   return until > now.getTime() ? seconds(until - now.getTime()) : 0;
 }
 
 /**
- * Whether an attempt may be made now: 0, or the seconds to wait. Refused: a locked account or
+ * Whether an attempt may be made now — `waitSeconds` 0, or the seconds to wait — and whether it is
+ * `clean`: neither its account nor its address has recent failures. Refused: a locked account or
  * address, and an account with recent failures from an address past its per-address limit.
  */
-export async function admissionWait(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
-  const rows: Row[] = await db.loginThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } });
+export async function admission(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<{ waitSeconds: number; clean: boolean }> {
+  const wait = knownWait(known, keys, now);
+  if (wait > 0) return { waitSeconds: wait, clean: false };
+  const rows = await readRows(db, keys, known);
   const t = now.getTime();
-  const locked = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
-  if (locked > t) return seconds(locked - t);
-  const recent = (row: Row | undefined) => (row && row.windowStartsAt.getTime() + THROTTLE.windowMs > t && row.failures > 0 ? row : undefined);
+  const locked = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
+  if (locked > t) return { waitSeconds: seconds(locked - t), clean: false };
+  const recent = (row: Row | undefined) => (row && row.window_starts_at.getTime() + THROTTLE.windowMs > t && row.failures > 0 ? row : undefined);
   const account = recent(rows.find((r) => r.key === keys.account));
   const address = recent(rows.find((r) => r.key === keys.address));
   if (account && address && address.failures >= THROTTLE.maxFailuresPerAddress) {
     // Until either count runs out of its window.
-    return seconds(Math.min(account.windowStartsAt.getTime(), address.windowStartsAt.getTime()) + THROTTLE.windowMs - t);
+    return { waitSeconds: seconds(Math.min(account.window_starts_at.getTime(), address.window_starts_at.getTime()) + THROTTLE.windowMs - t), clean: false };
   }
-  return 0;
+  return { waitSeconds: 0, clean: !account && !address };
 }
 
 /**
@@ -73,7 +102,7 @@ export async function admissionWait(db: Tx, keys: ThrottleKeys, now: Date): Prom
  * reader ever sees "limit reached, not locked yet". Every `t.` on the right-hand side is the row as
  * it was before this statement.
  */
-export async function reserveAttempt(db: Tx, keys: ThrottleKeys, now: Date): Promise<number> {
+export async function reserveAttempt(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<number> {
   const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
   const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
   let until = 0;
@@ -93,6 +122,7 @@ export async function reserveAttempt(db: Tx, keys: ThrottleKeys, now: Date): Pro
         locked_until = CASE WHEN t.window_starts_at > ${windowStart} AND t.failures + 1 >= ${max} THEN ${lockUntil}
                             ELSE t.locked_until END
       RETURNING locked_until`;
+    remember(known, key, row?.locked_until ?? null);
     until = Math.max(until, row?.locked_until?.getTime() ?? 0);
   }
   return until > now.getTime() ? seconds(until - now.getTime()) : 0;

@@ -31,6 +31,24 @@ describe('the work limiter (bounded concurrent hashing)', () => {
     expect([limiter.running, limiter.waiting]).toEqual([0, 0]);
   });
 
+  it('gives a free slot to a waiting high-priority task before normal ones that came earlier; each priority has its own bound', async () => {
+    const limiter = createWorkLimiter({ concurrency: 1, maxWaiting: 2 });
+    const order: string[] = [];
+    const [first, normal1, normal2, high] = [heldTask(), heldTask(), heldTask(), heldTask()];
+    const run = (name: string, t: ReturnType<typeof heldTask>, priority?: 'high' | 'normal') =>
+      limiter.run(async () => (order.push(name), t.task()), priority).catch((e: unknown) => e);
+    const results = [run('first', first), run('normal 1', normal1), run('normal 2', normal2), run('high', high, 'high')];
+    // Normal waiters are at their bound; a third normal one is refused, while the high one still waits.
+    expect(await limiter.run(async () => 'x').catch((e: unknown) => e)).toBeInstanceOf(BusyError);
+    expect(limiter.waiting).toBe(3);
+    for (const t of [first, high, normal1, normal2]) {
+      t.finish();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all(results);
+    expect(order).toEqual(['first', 'high', 'normal 1', 'normal 2']);
+  });
+
   it('frees the slot of a task that fails', async () => {
     const limiter = createWorkLimiter({ concurrency: 1, maxWaiting: 0 });
     await expect(limiter.run(async () => Promise.reject(new Error('scrypt failed')))).rejects.toThrow('scrypt failed');
