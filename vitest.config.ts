@@ -19,6 +19,8 @@ const integration = (db: 'pglite' | 'postgres') => ({
 
 export default defineConfig({
   test: {
+    // Tests that spawn bin/tenantpilot.js run dist/server: rebuilt first when the sources changed.
+    globalSetup: ['test/global-setup.ts'],
     // vitest's default is one worker per CPU less one: a single worker on a 2-core machine. The
     // integration files wait on child processes and PostgreSQL as much as they compute, so two
     // workers there roughly halve `npm test`.

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureServerBuilt } from '../scripts/build-server.mjs';
 import { openPglite, openPostgres, type Database } from '../server/db/client.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { benchColdStart, type ColdStartResult } from './coldstart.ts';
@@ -283,6 +284,8 @@ function printReport() {
 }
 
 async function main() {
+  // (c) and (e) start `bin/tenantpilot.js`, which runs dist/server: never measure a stale build.
+  if (await ensureServerBuilt()) log('dist/server rebuilt from the current sources');
   const pg = await serverFacts();
   const pglite = JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version as string;
   results.machine = {

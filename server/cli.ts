@@ -1,25 +1,22 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { z } from 'zod';
-import { startServer } from './app.ts';
-import { createSystemUser, email, newPassword } from './auth/service.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
+import type { Database } from './db/client.ts';
 import { OPERATION_TYPES, type OperationType } from './domain/operations/schema.ts';
-import { startSystemOperation } from './domain/operations/service.ts';
-import { createLogger, createMetrics } from './observability.ts';
-import { DEMO, seedDemo } from './seed/demo.ts';
-import { pruneProductUsage } from './telemetry/prune.ts';
-import { createRecorder } from './telemetry/recorder.ts';
 
-const systemUserInput = z.strictObject({
-  email,
-  displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  password: newPassword,
-});
+// Each command imports what it uses when it runs (`import()` below): `--help` or `migrate` never loads
+// Fastify, the auth code or the seed, which keeps every command's start short (the build splits them).
+
+/** What `system-user:create` accepts, checked before any database is opened. */
+async function systemUserInput() {
+  const [{ z }, { email, newPassword }] = await Promise.all([import('zod'), import('./auth/service.ts')]);
+  return z.strictObject({
+    email,
+    displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    password: newPassword,
+  });
+}
 
 /** Parses a whole number within bounds, for option values. */
 const intOption = (name: string, min: number, max: number) => (value: string) => {
@@ -30,6 +27,7 @@ const intOption = (name: string, min: number, max: number) => (value: string) =>
 
 /** Opens the configured database with migrations applied, runs `fn`, closes it. */
 async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+  const [{ openDatabase }, { migrate }] = await Promise.all([import('./db/client.ts'), import('./db/migrate.ts')]);
   const db = await openDatabase(config.database);
   try {
     await migrate(db);
@@ -74,6 +72,7 @@ export function buildCli(): Command {
     .action(async (opts: { host?: string; port?: number }) => {
       const base = loadConfig();
       const config = { ...base, host: opts.host ?? base.host, port: opts.port ?? base.port };
+      const { startServer } = await import('./app.ts');
       const server = await startServer(config);
       console.log(`TenantPilot API listening on ${server.url} (${config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'})`);
       // Not in the structured log, which may be shipped elsewhere: only to whoever sees this output.
@@ -95,6 +94,7 @@ export function buildCli(): Command {
     .description('Apply pending database migrations and exit')
     .action(async () => {
       const config = loadConfig();
+      const [{ openDatabase }, { migrate }] = await Promise.all([import('./db/client.ts'), import('./db/migrate.ts')]);
       const db = await openDatabase(config.database);
       try {
         const applied = await migrate(db);
@@ -114,7 +114,7 @@ export function buildCli(): Command {
       const config = loadConfig();
       const password = await readPassword(!!opts.passwordStdin);
       // Checked before the database is opened, with the flag that was wrong named.
-      const input = systemUserInput.safeParse({ email: opts.email, displayName: opts.name ?? opts.email, password });
+      const input = (await systemUserInput()).safeParse({ email: opts.email, displayName: opts.name ?? opts.email, password });
       if (!input.success) {
         const issue = input.error.issues[0]!;
         const flag = { email: '--email', displayName: '--name', password: 'the password' }[String(issue.path[0])] ?? 'input';
@@ -124,6 +124,7 @@ export function buildCli(): Command {
         if (await db.prisma.systemUser.findUnique({ where: { email: input.data.email } })) {
           throw new InvalidArgumentError(`a system user with e-mail ${input.data.email} already exists`);
         }
+        const { createSystemUser } = await import('./auth/service.ts');
         const user = await createSystemUser(db.prisma, input.data);
         console.log(`Created system user ${user.email} (${user.id}) with permission system.dashboard.view`);
       });
@@ -136,6 +137,12 @@ export function buildCli(): Command {
     .option('--days <d>', 'spread the actions over the last D days', intOption('--days', 1, 3650), 30)
     .action(async (opts: { events: number; days: number }) => {
       const config = loadConfig();
+      const [{ default: cliProgress }, { createLogger, createMetrics }, { DEMO, seedDemo }, { createRecorder }] = await Promise.all([
+        import('cli-progress'),
+        import('./observability.ts'),
+        import('./seed/demo.ts'),
+        import('./telemetry/recorder.ts'),
+      ]);
       const log = createLogger('warn');
       await withDatabase(config, async (db) => {
         const bar = opts.events >= 200 && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding [{bar}] {value}/{total} actions | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
@@ -174,6 +181,7 @@ export function buildCli(): Command {
     .option('--dry-run', 'only count the rows that would be deleted')
     .action(async (opts: { dryRun?: boolean }) => {
       const config = loadConfig();
+      const [{ createLogger, createMetrics }, { pruneProductUsage }] = await Promise.all([import('./observability.ts'), import('./telemetry/prune.ts')]);
       const log = createLogger('warn');
       await withDatabase(config, async (db) => {
         const result = await pruneProductUsage(
@@ -202,6 +210,7 @@ export function buildCli(): Command {
       await withDatabase(config, async (db) => {
         const tenant = await db.prisma.tenant.findUnique({ where: { slug: opts.tenant } });
         if (!tenant) throw new InvalidArgumentError(`no tenant with slug ${opts.tenant}`);
+        const { startSystemOperation } = await import('./domain/operations/service.ts');
         const run = await startSystemOperation(
           { db: db.prisma, now: () => new Date() },
           { tenantId: tenant.id, type: opts.type as OperationType, trigger: opts.trigger as 'scheduled' | 'system' },

@@ -9,17 +9,22 @@ const MIGRATION_LOCK = 4_310_001;
 
 export type Migration = { name: string; sql: string; checksum: string };
 
-/** The folder holding Prisma-format migrations: ./prisma/migrations relative to the project root. */
+/**
+ * The folder holding Prisma-format migrations: TENANTPILOT_MIGRATIONS_DIR, else the project's
+ * prisma/migrations, found upwards from this module (server/db from source, dist/server/chunks when
+ * built), else ./prisma/migrations.
+ */
 export function defaultMigrationsDir(): string {
-  const candidates = [
-    process.env.TENANTPILOT_MIGRATIONS_DIR,
-    resolve(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations'),
-    resolve(process.cwd(), 'prisma/migrations'),
-  ].filter((p): p is string => !!p);
+  const candidates = [process.env.TENANTPILOT_MIGRATIONS_DIR, ...upwards(dirname(fileURLToPath(import.meta.url)), 'prisma/migrations', 4), resolve(process.cwd(), 'prisma/migrations')].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`Migrations folder not found (looked in ${candidates.join(', ')})`);
   return found;
 }
+
+/** `relative` joined to `dir` and to each of its first `levels` ancestors. */
+const upwards = (dir: string, relative: string, levels: number) => Array.from({ length: levels + 1 }, (_, i) => resolve(dir, '../'.repeat(i), relative));
 
 export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
   return readdirSync(dir, { withFileTypes: true })

@@ -1,3 +1,4 @@
+import { ensureServerBuilt } from '../../scripts/build-server.mjs';
 import { hasElectronBinary, noElectronReason } from './support/electron.ts';
 import { freePort, startConsoleWeb } from './support/servers.ts';
 
@@ -6,6 +7,8 @@ import { freePort, startConsoleWeb } from './support/servers.ts';
  * (each suite starts, stops and restarts that server itself). Ports reach the workers through env.
  */
 export default async function globalSetup() {
+  // The suites start `bin/tenantpilot.js`, which runs dist/server: never a build older than the sources.
+  if (await ensureServerBuilt()) console.log('dist/server was rebuilt: the server sources had changed since the last build');
   // The list reporter shows skipped tests without their reason; say it once up front.
   if (!hasElectronBinary()) console.log(`electron project: skipped, Electron binary not installed (${noElectronReason})`);
   const apiPort = await freePort();
