@@ -14,7 +14,7 @@ import {
 } from './passwords.ts';
 import { createAdminSession, createSystemSession, hashToken, type Plane } from './sessions.ts';
 import type { SetupCode } from './setup-code.ts';
-import { admission, lockedForSeconds, type KnownLocks, releaseAttempt, reserveAttempt, settleSuccess, setupCodeKeys, throttleKeys, type ThrottleKeys } from './throttle.ts';
+import { admission, type KnownLocks, releaseAttempt, reserveAttempt, settleSuccess, setupCodeKeys, throttleKeys, type ThrottleKeys } from './throttle.ts';
 import { BusyError } from './work-limiter.ts';
 
 export const email = z.string().trim().toLowerCase().pipe(z.email({ error: 'must be an e-mail address' }).max(254));
@@ -73,9 +73,8 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
   if (!account || !ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID });
 
   // Failures on other replicas may have locked the account while this password was being checked.
-  const locked = await lockedForSeconds(deps.db, keys, now, known);
+  const locked = await settleSuccess(deps.db, keys, now, known);
   if (locked > 0) tooMany(deps, locked);
-  await settleSuccess(deps.db, keys, now, now);
   const session =
     plane === 'admin' ? await createAdminSession(deps.db, account.id, now) : await createSystemSession(deps.db, account.id, now);
   return { ...session, account: { id: account.id, email: account.email, displayName: account.displayName } };

@@ -5,10 +5,10 @@ import { clientAddressKey } from '../net.ts';
  * Failed-login throttling shared by all replicas (rows in `login_throttles`), after OWASP's
  * Authentication Cheat Sheet: the failure counter belongs to the account, not to the source address.
  *
- * - Account: MAX_FAILURES_PER_ACCOUNT failures within WINDOW lock it for LOCK, whoever tries.
+ * - Account: `maxFailuresPerAccount` failures within `windowMs` lock it for `lockMs`, whoever tries.
  * - Address (an IPv4 address, or an IPv6 /64): past `maxFailuresPerAddress` failures, it may still sign
  *   in to accounts that have no recent failures (a NAT or proxy shares an address with many honest
- *   users), but not to any that has; at `addressCeiling` it is locked for LOCK, whatever the account.
+ *   users), but not to any that has; at `addressCeiling` it is locked for `lockMs`, whatever the account.
  *
  * Every attempt is counted (reserved) as a failure before its password is hashed, and a success
  * takes its count back, so a burst of parallel guesses cannot buy more scrypt runs than the limits
@@ -64,15 +64,6 @@ async function readRows(db: Tx, keys: ThrottleKeys, known: KnownLocks | undefine
   return rows;
 }
 
-/** Seconds until the caller may try again, or 0 when not locked. */
-export async function lockedForSeconds(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<number> {
-  const wait = knownWait(known, keys, now);
-  if (wait > 0) return wait;
-  const rows = await readRows(db, keys, known);
-  const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
-  return until > now.getTime() ? seconds(until - now.getTime()) : 0;
-}
-
 /**
  * Whether an attempt may be made now — `waitSeconds` 0, or the seconds to wait — and whether it is
  * `clean`: neither its account nor its address has recent failures. Refused: a locked account or
@@ -97,61 +88,67 @@ export async function admission(db: Tx, keys: ThrottleKeys, now: Date, known?: K
 
 /**
  * Counts one attempt as a failure on both keys, before its password is checked; returns the seconds
- * of a lock this count set (or met), 0 when the attempt may go ahead. One statement per key counts
- * and, on reaching the limit, locks — so concurrent attempts on several replicas all count and no
+ * of a lock this count set (or met), 0 when the attempt may go ahead. One statement counts and, on
+ * reaching a key's limit, locks it — so concurrent attempts on several replicas all count and no
  * reader ever sees "limit reached, not locked yet". Every `t.` on the right-hand side is the row as
- * it was before this statement.
+ * it was before this statement; `limits` gives each key its limit.
  */
 export async function reserveAttempt(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<number> {
   const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
   const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
-  let until = 0;
-  for (const [key, max] of [
-    [keys.account, THROTTLE.maxFailuresPerAccount],
-    [keys.address, THROTTLE.addressCeiling],
-  ] as const) {
-    const [row] = await db.$queryRaw<{ locked_until: Date | null }[]>`
-      INSERT INTO login_throttles AS t (key, failures, window_starts_at, locked_until)
-      VALUES (${key}, 1, ${now}, NULL)
-      ON CONFLICT (key) DO UPDATE SET
-        failures = CASE WHEN t.window_starts_at <= ${windowStart} THEN 1
-                        WHEN t.failures + 1 >= ${max} THEN 0
-                        ELSE t.failures + 1 END,
-        window_starts_at = CASE WHEN t.window_starts_at <= ${windowStart} OR t.failures + 1 >= ${max} THEN ${now}
-                                ELSE t.window_starts_at END,
-        locked_until = CASE WHEN t.window_starts_at > ${windowStart} AND t.failures + 1 >= ${max} THEN ${lockUntil}
-                            ELSE t.locked_until END
-      RETURNING locked_until`;
-    remember(known, key, row?.locked_until ?? null);
-    until = Math.max(until, row?.locked_until?.getTime() ?? 0);
-  }
+  const rows = await db.$queryRaw<{ key: string; locked_until: Date | null }[]>`
+    WITH limits (key, max) AS (VALUES (${keys.account}, ${THROTTLE.maxFailuresPerAccount}::int), (${keys.address}, ${THROTTLE.addressCeiling}::int))
+    INSERT INTO login_throttles AS t (key, failures, window_starts_at, locked_until)
+    SELECT key, 1, ${now}, NULL FROM limits
+    ON CONFLICT (key) DO UPDATE SET
+      failures = CASE WHEN t.window_starts_at <= ${windowStart} THEN 1
+                      WHEN t.failures + 1 >= (SELECT max FROM limits WHERE limits.key = t.key) THEN 0
+                      ELSE t.failures + 1 END,
+      window_starts_at = CASE WHEN t.window_starts_at <= ${windowStart}
+                                OR t.failures + 1 >= (SELECT max FROM limits WHERE limits.key = t.key) THEN ${now}
+                              ELSE t.window_starts_at END,
+      locked_until = CASE WHEN t.window_starts_at > ${windowStart}
+                             AND t.failures + 1 >= (SELECT max FROM limits WHERE limits.key = t.key) THEN ${lockUntil}
+                          ELSE t.locked_until END
+    RETURNING key, locked_until`;
+  for (const row of rows) remember(known, row.key, row.locked_until);
+  const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
   return until > now.getTime() ? seconds(until - now.getTime()) : 0;
 }
 
 /**
- * Takes back the count `reserveAttempt` made at `reservedAt` on the given keys — unless that count is
- * gone already (its window ended, or a lock reset the counter since).
+ * The attempt was not made after all (the server was too busy to check the password): takes back the
+ * count `reserveAttempt` made at `reservedAt` — unless that count is gone already (its window ended,
+ * or a lock reset the counter since).
  */
-async function takeBack(db: Tx, keys: string[], reservedAt: Date): Promise<void> {
+export async function releaseAttempt(db: Tx, keys: ThrottleKeys, reservedAt: Date): Promise<void> {
   await db.$executeRaw`
     UPDATE login_throttles SET failures = failures - 1
-     WHERE key = ANY(${keys}::text[]) AND failures > 0 AND window_starts_at <= ${reservedAt}`;
-}
-
-/** The attempt was not made after all (the server was too busy to check the password). */
-export async function releaseAttempt(db: Tx, keys: ThrottleKeys, reservedAt: Date): Promise<void> {
-  await takeBack(db, [keys.account, keys.address], reservedAt);
+     WHERE key IN (${keys.account}, ${keys.address}) AND failures > 0 AND window_starts_at <= ${reservedAt}`;
 }
 
 /**
- * A correct password: its own count comes off the address, and the account's failures are forgotten
- * — unless a lock set meanwhile by parallel failures is live: a correct password does not lift it.
+ * A correct password, checked at `now` after `reserveAttempt(…, now)`: unless failures elsewhere (on
+ * other replicas) locked its account or address meanwhile, its count comes off the address and the
+ * account's failures are forgotten; returns the seconds of such a lock (then nothing changes: a
+ * correct password does not lift a lock). One statement, so the check and the change see one state.
  */
-export async function settleSuccess(db: Tx, keys: ThrottleKeys, reservedAt: Date, now: Date): Promise<void> {
-  await takeBack(db, [keys.address], reservedAt);
-  await db.loginThrottle.deleteMany({
-    where: { key: keys.account, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-  });
+export async function settleSuccess(db: Tx, keys: ThrottleKeys, now: Date, known?: KnownLocks): Promise<number> {
+  const wait = knownWait(known, keys, now);
+  if (wait > 0) return wait;
+  const [row] = await db.$queryRaw<{ until: Date | null }[]>`
+    WITH lock AS (
+      SELECT max(locked_until) AS until FROM login_throttles
+       WHERE key IN (${keys.account}, ${keys.address}) AND locked_until > ${now}
+    ), back AS (
+      UPDATE login_throttles SET failures = failures - 1
+       WHERE key = ${keys.address} AND failures > 0 AND window_starts_at <= ${now} AND (SELECT until FROM lock) IS NULL
+    ), forget AS (
+      DELETE FROM login_throttles WHERE key = ${keys.account} AND (SELECT until FROM lock) IS NULL
+    )
+    SELECT until FROM lock`;
+  const until = row?.until?.getTime() ?? 0;
+  return until > now.getTime() ? seconds(until - now.getTime()) : 0;
 }
 
 /** Housekeeping: rows whose window and lock are both over count for nothing any more. */
