@@ -54,6 +54,10 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
   const lockedNow = await reserveAttempt(deps.db, keys, now, known);
   if (lockedNow > 0) tooMany(deps, lockedNow);
 
+  // Hashed ahead of the others: an attempt with no recent failures on its account or address, and
+  // no other attempt from its address under way here (a burst's first guesses arrive together).
+  const priority = clean && !checking.has(keys.address) ? 'high' : 'normal';
+  checking.set(keys.address, (checking.get(keys.address) ?? 0) + 1);
   let account: { id: string; email: string; displayName: string; passwordHash: string } | null;
   let ok: boolean;
   try {
@@ -61,14 +65,17 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
       plane === 'admin'
         ? await deps.db.user.findUnique({ where: { email: input.email } })
         : await deps.db.systemUser.findUnique({ where: { email: input.email } });
-    // No recent failures on the account or the address: ahead of the attempts that have some.
     const stored = account?.passwordHash ?? (await decoyHash(await referenceCost(deps.db, plane)));
-    ok = await verifyPassword(input.password, stored, clean ? 'high' : 'normal');
+    ok = await verifyPassword(input.password, stored, priority);
   } catch (err) {
     // Never checked: not an attempt.
     await releaseAttempt(deps.db, keys, now);
     if (err instanceof BusyError) busy(deps, err.retryAfterSeconds);
     throw err;
+  } finally {
+    const left = checking.get(keys.address)! - 1;
+    if (left > 0) checking.set(keys.address, left);
+    else checking.delete(keys.address);
   }
   if (!account || !ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID });
 
@@ -79,6 +86,9 @@ async function attemptLogin(deps: LoginDeps, plane: Plane, input: z.infer<typeof
     plane === 'admin' ? await createAdminSession(deps.db, account.id, now) : await createSystemSession(deps.db, account.id, now);
   return { ...session, account: { id: account.id, email: account.email, displayName: account.displayName } };
 }
+
+/** Attempts whose password is being checked in this process, per address key. */
+const checking = new Map<string, number>();
 
 /**
  * Runs `task` after every earlier task with the same key has settled (in this process). The tasks

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { costOf, decoyHash } from '../../../server/auth/passwords.ts';
 import { PLANES } from '../../../server/auth/sessions.ts';
 import { reserveAttempt, THROTTLE, throttleKeys } from '../../../server/auth/throttle.ts';
-import { HASHING } from '../../../server/auth/work-limiter.ts';
+import { HASHING, passwordHashing } from '../../../server/auth/work-limiter.ts';
 import { openPostgres } from '../../../server/db/client.ts';
 import { buildHttpServer, MAX_BATCH_SIZE } from '../../../server/http.ts';
 import { createContextInner } from '../../../server/trpc/context.ts';
@@ -19,6 +19,8 @@ import { testDbKind } from '../../helpers/db.ts';
  */
 const scryptSpy = vi.hoisted(() => ({
   calls: [] as { N: number; r: number; p: number; keylen: number }[],
+  /** The password of each call, in the order the hashing limiter let them start. */
+  passwords: [] as string[],
   holdPassword: undefined as string | undefined,
   release: undefined as Promise<void> | undefined,
   /** Holds every scrypt until it settles (to fill the hashing limiter). */
@@ -28,6 +30,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
   const scrypt = (password: string, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number }, cb: (e: Error | null, k: Buffer) => void) => {
     scryptSpy.calls.push({ N: opts.N, r: opts.r, p: opts.p, keylen });
+    scryptSpy.passwords.push(password);
     const run = () => actual.scrypt(password, salt, keylen, opts, cb);
     if (scryptSpy.holdAll) void scryptSpy.holdAll.then(run);
     else if (password === scryptSpy.holdPassword && scryptSpy.release) void scryptSpy.release.then(run);
@@ -44,6 +47,7 @@ beforeEach(async () => {
   t.app.setNow(undefined);
   await t.app.db.$executeRaw`DELETE FROM login_throttles`;
   scryptSpy.calls.length = 0;
+  scryptSpy.passwords.length = 0;
 });
 
 describe('no user enumeration', () => {
@@ -266,6 +270,32 @@ describe('brute-force throttling (DB-backed, so every replica shares it)', () =>
       // A refused attempt was never checked, so it counts against nobody.
       const rows = await app.db.loginThrottle.findMany({ where: { key: { in: refused.map((i) => `admin:account:queued-${i}@acme.test`) } } });
       expect(rows.every((r) => r.failures === 0)).toBe(true);
+    } finally {
+      scryptSpy.holdAll = undefined;
+      release();
+    }
+  });
+
+  it('a sign-in with no recent failures is hashed ahead of queued attempts on accounts that have some', async () => {
+    const { app } = t;
+    await decoyHash(costOf(t.fx.users.acmeOwner.passwordHash));
+    const login = (email: string, password: string, ip: string) => codeOf(app.caller(undefined, ip).auth.login({ email, password }));
+    const suspects = Array.from({ length: 3 }, (_, i) => `suspect-${i}@acme.test`);
+    for (const email of suspects) await login(email, 'first wrong guess', '198.20.0.1');
+    let release!: () => void;
+    scryptSpy.holdAll = new Promise<void>((r) => (release = r));
+    scryptSpy.passwords.length = 0;
+    try {
+      const fillers = Array.from({ length: HASHING.concurrency }, (_, i) => login(`filler-${i}@acme.test`, 'filler', `198.20.1.${i}`));
+      await vi.waitFor(() => expect(passwordHashing.running).toBe(HASHING.concurrency));
+      const queued = suspects.map((email, i) => login(email, 'suspect', `198.20.2.${i}`));
+      await vi.waitFor(() => expect(passwordHashing.waiting).toBe(suspects.length));
+      const clean = login('owner@globex.test', PASSWORD, '198.20.3.1');
+      await vi.waitFor(() => expect(passwordHashing.waiting).toBe(suspects.length + 1));
+      release();
+      expect(await clean).toBe('OK');
+      await Promise.all([...fillers, ...queued]);
+      expect(scryptSpy.passwords).toEqual([...Array(HASHING.concurrency).fill('filler'), PASSWORD, ...Array(suspects.length).fill('suspect')]);
     } finally {
       scryptSpy.holdAll = undefined;
       release();
