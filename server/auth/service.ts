@@ -98,7 +98,9 @@ const checking = new Map<string, number>();
 const queues = new Map<string, { tail: Promise<unknown>; known: KnownLocks }>();
 function oneAtATime<T>(key: string, task: (known: KnownLocks) => Promise<T>): Promise<T> {
   const queue = queues.get(key) ?? { tail: Promise.resolve(), known: new Map() };
-  const result = queue.tail.then(() => task(queue.known));
+  // Each queued attempt starts in a macrotask of its own: refusals of a burst (no I/O once the lock
+  // is known) would otherwise run back to back as microtasks and hold up every other request.
+  const result = queue.tail.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => task(queue.known));
   const settled = result.catch(() => undefined);
   queue.tail = settled;
   queues.set(key, queue);
