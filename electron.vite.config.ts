@@ -3,15 +3,19 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
 /**
- * `npm run build` → out/main (ESM, bundles the server code; npm dependencies such as Prisma, PGlite,
- * Fastify and pino stay external and ship in node_modules), out/preload/index.cjs (CommonJS, because
- * the window is sandboxed) and out/renderer (minified).
+ * `npm run build` → out/main/index.js (the main process), out/main/local-server.js (the embedded API
+ * server, run by main in an Electron utility process; both bundle the project's TypeScript, while
+ * npm dependencies such as Prisma, PGlite, Fastify and pino stay external and ship in
+ * node_modules), out/preload/index.cjs (CommonJS, because the window is sandboxed) and
+ * out/renderer (minified).
  */
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve('electron/main/index.ts') } },
+      rolldownOptions: {
+        input: { index: resolve('electron/main/index.ts'), 'local-server': resolve('electron/local-server/index.ts') },
+      },
     },
   },
   preload: {

@@ -25,3 +25,16 @@ export function findElectronBinary(projectRoot: string): ElectronBinary {
 export function noElectronMessage(reason: string): string {
   return `TenantPilot Console cannot open here: no Electron binary is installed (${reason}); run \`npm run serve\` and, in a second terminal, \`npm run console:web\`, then open the URL it prints.`;
 }
+
+/**
+ * How to launch Electron from a script or test: `--no-sandbox` only where Electron requires it
+ * (running as root on Linux, as in CI containers; everywhere else the renderer sandbox stays on), and
+ * an environment without ELECTRON_RUN_AS_NODE, which would start Electron as plain Node.
+ */
+export function electronLaunch(env: Record<string, string | undefined>, who: { platform: string; uid?: number } = { platform: process.platform, uid: process.getuid?.() }) {
+  const { ELECTRON_RUN_AS_NODE: _dropped, ...rest } = env;
+  return {
+    noSandbox: who.platform === 'linux' && who.uid === 0,
+    env: Object.fromEntries(Object.entries(rest).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+  };
+}

@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
-import { CHANNELS, type BootstrapInput, type ConnectionControl, type ConsoleApi, type LoginInput, type SummaryInput } from '../../renderer/src/api/contract.ts';
+import { CHANNELS, type BootstrapInput, type Connection, type ConnectionControl, type ConsoleApi, type LoginInput, type SummaryInput } from '../../console/contract.ts';
+import type { Logger } from '../../server/observability.ts';
 
 /** The part of ipcMain used here, with the sender's frame URL (to refuse frames that are not the app). */
 export type IpcMainLike = {
@@ -27,6 +27,7 @@ export function registerBridge(
     [CHANNELS.connection.get]: () => connection.get(),
     [CHANNELS.connection.useRemote]: (input) => connection.useRemote(String(input)),
     [CHANNELS.connection.useLocal]: () => connection.useLocal(),
+    [CHANNELS.connection.retry]: () => connection.retry(),
   };
   for (const [channel, handler] of Object.entries(handlers)) {
     ipc.handle(channel, async (event, input) => {
@@ -38,4 +39,9 @@ export function registerBridge(
       return handler(input);
     });
   }
+}
+
+/** Tells the window about every connection change (the preload turns it into `connection.onChange`). */
+export function forwardConnectionChanges(connection: ConnectionControl, send: (channel: string, connection: Connection) => void) {
+  return connection.onChange((next) => send(CHANNELS.events.connectionChanged, next));
 }

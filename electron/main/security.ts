@@ -93,6 +93,15 @@ export type SessionLike = {
   };
 };
 
+/**
+ * The policy to add to every response: the strict one for the built console (app://). None for
+ * `electron-vite dev`'s pages: Vite serves them with React's inline refresh preamble, which
+ * `script-src 'self'` would block (a blank window); index.html's own meta policy still applies there.
+ */
+export function contentSecurityPolicyFor(appOrigin: string): string | undefined {
+  return appOrigin === APP_ORIGIN ? CONTENT_SECURITY_POLICY : undefined;
+}
+
 export function hardenSession(session: SessionLike, appOrigin: string, onBlocked: (what: string, url: string) => void = () => {}) {
   session.setPermissionRequestHandler((_webContents, permission, callback) => {
     onBlocked(`permission ${permission}`, '');
@@ -104,8 +113,10 @@ export function hardenSession(session: SessionLike, appOrigin: string, onBlocked
     if (cancel) onBlocked('request', details.url);
     callback({ cancel });
   });
+  const policy = contentSecurityPolicyFor(appOrigin);
+  if (!policy) return;
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
   });
 }
 

@@ -2,11 +2,16 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { normalizeApiUrl } from './api-url.ts';
 
-/** The console's remembered choice of server, in settings.json under the app's userData folder. */
+/**
+ * The console's remembered choice of server, in settings.json under the app's userData folder. A
+ * remote address must pass the same rules as when it was entered (https unless loopback), so an
+ * edited or older file cannot point the console at plain http elsewhere.
+ */
 const settingsSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('local') }),
-  z.object({ mode: z.literal('remote'), apiUrl: z.url() }),
+  z.object({ mode: z.literal('remote'), apiUrl: z.string().refine((url) => normalizeApiUrl(url).ok, 'not an allowed API address') }),
 ]);
 export type ConsoleSettings = z.infer<typeof settingsSchema>;
 

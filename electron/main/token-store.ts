@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { TokenHolder } from '../../renderer/src/api/session-client.ts';
+import type { TokenHolder } from '../../console/session-client.ts';
 
 /** The part of Electron's `safeStorage` this store uses (passed in, so tests need no Electron). */
 export type SafeStorageLike = {

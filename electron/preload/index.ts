@@ -1,11 +1,12 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { CHANNELS, type ConsoleBridge } from '../../renderer/src/api/contract.ts';
+import { CHANNELS, type Connection, type ConsoleBridge } from '../../console/contract.ts';
 
 /**
- * The renderer's only door to the outside: typed calls that main answers. No token, no Node, no raw
- * ipcRenderer crosses into the page. Built as CommonJS (.cjs) because the window is sandboxed.
+ * The renderer's only door to the outside: typed calls that main answers, and connection changes
+ * main announces. No token, no Node, no raw ipcRenderer crosses into the page. Built as CommonJS
+ * (.cjs) because the window is sandboxed.
  */
-const { api, connection } = CHANNELS;
+const { api, connection, events } = CHANNELS;
 
 const bridge = {
   api: {
@@ -18,8 +19,14 @@ const bridge = {
   },
   connection: {
     get: () => ipcRenderer.invoke(connection.get),
+    onChange(listener) {
+      const forward = (_event: unknown, next: Connection) => listener(next);
+      ipcRenderer.on(events.connectionChanged, forward);
+      return () => void ipcRenderer.removeListener(events.connectionChanged, forward);
+    },
     useRemote: (apiUrl) => ipcRenderer.invoke(connection.useRemote, apiUrl),
     useLocal: () => ipcRenderer.invoke(connection.useLocal),
+    retry: () => ipcRenderer.invoke(connection.retry),
   },
 } satisfies ConsoleBridge;
 

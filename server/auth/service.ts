@@ -23,12 +23,13 @@ export const newPassword = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH);
+const SETUP_CODE_NEEDED = 'enter the setup code the server printed at start';
 export const bootstrapInput = z.strictObject({
   email,
   displayName: z.string().trim().min(1).max(100),
   password: newPassword,
   /** The code this server printed at start (see auth/setup-code.ts). */
-  setupCode: z.string().trim().min(1, 'enter the setup code the server printed at start').max(200),
+  setupCode: z.string({ error: SETUP_CODE_NEEDED }).trim().min(1, SETUP_CODE_NEEDED).max(200),
 });
 
 type LoginDeps = { db: Db; now: () => Date; ip: string; setHeader: (name: string, value: string) => void };

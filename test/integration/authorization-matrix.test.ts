@@ -252,6 +252,10 @@ describe('what a refusal says', () => {
         expect(await app.caller(undefined, local).system.auth.status(), local).toEqual({ bootstrapAvailable: true });
       }
 
+      // No code at all: refused as input, saying what is missing (a client without its own code sends none).
+      const missing = await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap(input as typeof input & { setupCode: string }));
+      expect(missing.code).toBe('BAD_REQUEST');
+      expect(missing.message).toContain('enter the setup code the server printed at start');
       // A wrong code, or another process's code: refused, nothing created, counted as a failed sign-in.
       expect(await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: 'a guessed code' }))).toEqual(wrongCode);
       expect(await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: 'another-process-code' }))).toEqual(wrongCode);

@@ -1,5 +1,5 @@
-import type { ConsoleApi, ConsoleBridge, ConnectionControl } from './contract.ts';
-import { createSessionClient, memoryTokenHolder } from './session-client.ts';
+import type { ConsoleApi, ConsoleBridge, ConnectionControl } from '../../../console/contract.ts';
+import { createSessionClient, memoryTokenHolder } from '../../../console/session-client.ts';
 
 declare global {
   interface Window {

@@ -1,6 +1,6 @@
 import { Alert, AppBar, Box, Button, CircularProgress, Container, Toolbar, Typography } from '@mui/material';
-import { useCallback, useEffect, useState } from 'react';
-import type { Connection, Operator } from '../api/contract.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Connection, Operator } from '../../../console/contract.ts';
 import type { Platform } from '../api/platform.ts';
 import { BootstrapForm } from '../auth/BootstrapForm.tsx';
 import { LoginForm } from '../auth/LoginForm.tsx';
@@ -9,6 +9,7 @@ import { ConnectionSettings } from '../settings/ConnectionSettings.tsx';
 
 type Phase =
   | { kind: 'starting' }
+  | { kind: 'starting-local-server' }
   | { kind: 'local-server-failed'; detail: string }
   | { kind: 'signed-out'; bootstrapAvailable: boolean; notice?: string; problem?: string }
   | { kind: 'signed-in'; operator: Operator };
@@ -22,15 +23,20 @@ export function App({ platform }: { platform: Platform }) {
   const [connection, setConnection] = useState<Connection>();
   const [settingsOpen, setSettingsOpen] = useState(false);
 
+  // A notice (e.g. "Connection changed") waits here while the local server starts.
+  const pendingNotice = useRef<string | undefined>(undefined);
+
   const start = useCallback(
     async (notice?: string) => {
       setPhase({ kind: 'starting' });
       if (control) {
         const current = await control.get();
         setConnection(current);
-        if (current.mode === 'local' && current.status === 'failed') {
-          return setPhase({ kind: 'local-server-failed', detail: current.detail ?? 'unknown error' });
+        if (current.mode === 'local' && current.status === 'starting') {
+          pendingNotice.current = notice;
+          return setPhase({ kind: 'starting-local-server' });
         }
+        if (current.mode === 'local' && current.status === 'failed') return setPhase({ kind: 'local-server-failed', detail: current.detail });
       }
       const me = await api.me();
       if (me.ok) return setPhase({ kind: 'signed-in', operator: me.data });
@@ -43,6 +49,21 @@ export function App({ platform }: { platform: Platform }) {
       });
     },
     [api, control],
+  );
+
+  // Desktop: the local server becomes ready (go on), fails to start, or stops while in use (say so).
+  useEffect(
+    () =>
+      control?.onChange((next) => {
+        setConnection(next);
+        if (next.mode !== 'local') return;
+        if (next.status === 'failed') return setPhase({ kind: 'local-server-failed', detail: next.detail });
+        if (next.status === 'starting') return setPhase({ kind: 'starting-local-server' });
+        const notice = pendingNotice.current;
+        pendingNotice.current = undefined;
+        void start(notice);
+      }),
+    [control, start],
   );
 
   useEffect(() => {
@@ -83,15 +104,27 @@ export function App({ platform }: { platform: Platform }) {
         </Toolbar>
       </AppBar>
       <Container maxWidth="lg" component="main" sx={{ py: 3 }}>
-        {phase.kind === 'starting' && (
+        {(phase.kind === 'starting' || phase.kind === 'starting-local-server') && (
           <Box role="status" sx={{ display: 'flex', flexDirection: 'column', alignItems: 'center', gap: 2, mt: 8 }}>
             <CircularProgress aria-hidden="true" />
-            <Typography color="text.secondary">Connecting to the TenantPilot API…</Typography>
+            <Typography color="text.secondary">
+              {phase.kind === 'starting-local-server' ? 'Starting the local server…' : 'Connecting to the TenantPilot API…'}
+            </Typography>
           </Box>
         )}
-        {phase.kind === 'local-server-failed' && (
-          <Alert severity="error" action={connectionButton}>
-            The local server could not start: {phase.detail}
+        {phase.kind === 'local-server-failed' && control && (
+          <Alert
+            severity="error"
+            action={
+              <>
+                <Button color="inherit" size="small" onClick={() => void control.retry()}>
+                  Try again
+                </Button>
+                {connectionButton}
+              </>
+            }
+          >
+            The local server is not running: {phase.detail}
           </Alert>
         )}
         {phase.kind === 'signed-out' && (

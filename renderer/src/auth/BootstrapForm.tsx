@@ -1,6 +1,6 @@
 import { Button, TextField } from '@mui/material';
 import { useState, type ReactNode } from 'react';
-import type { ConsoleApi, SignedIn } from '../api/contract.ts';
+import type { ConsoleApi, SignedIn } from '../../../console/contract.ts';
 import { AuthCard } from './AuthCard.tsx';
 import { takeSetupCodeFromUrl } from './setup-fragment.ts';
 

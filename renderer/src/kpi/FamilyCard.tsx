@@ -1,7 +1,7 @@
 import { Card, CardContent, Skeleton, Typography } from '@mui/material';
 import { SparkLineChart } from '@mui/x-charts/SparkLineChart';
 import { useId, type ReactNode } from 'react';
-import type { FamilySummary, TelemetrySummary } from '../api/contract.ts';
+import type { FamilySummary, TelemetrySummary } from '../../../console/contract.ts';
 import { formatAgo } from './format.ts';
 
 /** One card: a heading that names it (so assistive tech and tests find it by role), a number, a caption. */

@@ -1,6 +1,6 @@
 import { Alert, AlertTitle, Box, Button, Grid, Stack, Typography } from '@mui/material';
 import { useId, useState } from 'react';
-import type { ConsoleApi, SummaryWindow, TelemetrySummary } from '../api/contract.ts';
+import type { ConsoleApi, SummaryWindow, TelemetrySummary } from '../../../console/contract.ts';
 import { ActiveWorkspacesCard, FamilyCard, SkeletonCard } from './FamilyCard.tsx';
 import { formatAgo, formatInstant, formatRange } from './format.ts';
 import { useNow } from './use-now.ts';

@@ -1,5 +1,5 @@
 import { ToggleButton, ToggleButtonGroup } from '@mui/material';
-import type { SummaryWindow } from '../api/contract.ts';
+import type { SummaryWindow } from '../../../console/contract.ts';
 import { WINDOW_LABELS, WINDOWS } from './window-preference.ts';
 
 export function WindowSelector({ value, onChange }: { value: SummaryWindow; onChange: (window: SummaryWindow) => void }) {

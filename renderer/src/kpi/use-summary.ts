@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ApiError, ConsoleApi, SummaryWindow, TelemetrySummary } from '../api/contract.ts';
+import type { ApiError, ConsoleApi, SummaryWindow, TelemetrySummary } from '../../../console/contract.ts';
 
 export const REFRESH_MS = 60_000;
 

@@ -1,4 +1,4 @@
-import type { SummaryWindow } from '../api/contract.ts';
+import type { SummaryWindow } from '../../../console/contract.ts';
 
 /** The selector's choices, in order, with their labels (typed: a window the API drops fails to compile). */
 export const WINDOW_LABELS = { '24h': '24h', '7d': '7d', '30d': '30d', '90d': '90d' } as const satisfies Record<SummaryWindow, string>;

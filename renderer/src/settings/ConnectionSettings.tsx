@@ -1,6 +1,6 @@
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel, Radio, RadioGroup, TextField } from '@mui/material';
 import { useState } from 'react';
-import type { Connection, ConnectionControl } from '../api/contract.ts';
+import type { Connection, ConnectionControl } from '../../../console/contract.ts';
 
 /**
  * Desktop only: run against the embedded server on this computer, or point the console at a remote
@@ -32,7 +32,7 @@ export function ConnectionSettings(props: {
       <DialogContent>
         <RadioGroup aria-label="Connection mode" value={mode} onChange={(e) => setMode(e.target.value as Connection['mode'])}>
           <FormControlLabel value="local" control={<Radio />} label="Local: the embedded server and database on this computer" />
-          <FormControlLabel value="remote" control={<Radio />} label="Remote: a TenantPilot API server" />
+          <FormControlLabel value="remote" control={<Radio />} label="Remote: a TenantPilot API server (https)" />
         </RadioGroup>
         {mode === 'remote' && (
           <TextField
@@ -42,7 +42,7 @@ export function ConnectionSettings(props: {
             margin="normal"
             value={apiUrl}
             onChange={(e) => setApiUrl(e.target.value)}
-            helperText="Checked with GET /healthz before it is saved."
+            helperText="An https:// address (plain http:// only for this computer). Checked with GET /healthz before it is saved; redirects are refused."
           />
         )}
         {error && (

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findElectronBinary } from '../../../electron/binary.ts';
+import { electronLaunch, findElectronBinary } from '../../../electron/binary.ts';
 
 const projectRoot = resolve(import.meta.dirname, '../../..');
 
@@ -42,5 +42,13 @@ describe('Electron binary detection (npm start, the Electron e2e suite)', () => 
     expect(lines[0]).toMatch(/no Electron binary is installed/);
     expect(lines[0]).toContain('npm run serve');
     expect(lines[0]).toContain('npm run console:web');
+  });
+
+  it('launches without ELECTRON_RUN_AS_NODE, and without the sandbox only as root on Linux', () => {
+    const env = { PATH: '/usr/bin', ELECTRON_RUN_AS_NODE: '1', UNSET: undefined };
+    expect(electronLaunch(env, { platform: 'linux', uid: 0 })).toEqual({ noSandbox: true, env: { PATH: '/usr/bin' } });
+    expect(electronLaunch(env, { platform: 'linux', uid: 1000 }).noSandbox).toBe(false);
+    expect(electronLaunch(env, { platform: 'darwin', uid: 0 }).noSandbox).toBe(false);
+    expect(electronLaunch(env, { platform: 'win32' }).noSandbox).toBe(false);
   });
 });

@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { registerBridge } from '../../../electron/main/ipc.ts';
-import { migrationsDir } from '../../../electron/main/paths.ts';
+import { forwardConnectionChanges, registerBridge } from '../../../electron/main/ipc.ts';
+import { dbTemplateDir, migrationsDir } from '../../../electron/main/paths.ts';
 import { rendererFileFor } from '../../../electron/main/renderer-files.ts';
 import {
   APP_ORIGIN,
   CONTENT_SECURITY_POLICY,
+  contentSecurityPolicyFor,
   guardWebContents,
   hardenSession,
   isAllowedRequest,
@@ -15,7 +16,7 @@ import {
   type SessionLike,
   type WebContentsLike,
 } from '../../../electron/main/security.ts';
-import { CHANNELS } from '../../../renderer/src/api/contract.ts';
+import { CHANNELS } from '../../../console/contract.ts';
 
 /** Records the listeners guardWebContents registers, so a test can fire them. */
 function fakeWebContents() {
@@ -114,6 +115,14 @@ describe('session hardening', () => {
     expect(CONTENT_SECURITY_POLICY).toMatch(/frame-ancestors 'none'/);
   });
 
+  it("adds no policy header to electron-vite dev's pages (their inline React preamble must run)", () => {
+    const { session, s } = fakeSession();
+    hardenSession(session, 'http://localhost:5173');
+    expect(s.headers).toBeUndefined();
+    expect(contentSecurityPolicyFor('http://localhost:5173')).toBeUndefined();
+    expect(contentSecurityPolicyFor(APP_ORIGIN)).toBe(CONTENT_SECURITY_POLICY);
+  });
+
   it('opens the window isolated and sandboxed, without Node', () => {
     expect(secureWebPreferences('/app/out/preload/index.cjs')).toMatchObject({
       preload: '/app/out/preload/index.cjs',
@@ -167,8 +176,20 @@ describe('IPC bridge', () => {
   });
 });
 
-describe('migrations folder', () => {
-  it('is the project folder in development and the shipped resource when packaged', () => {
+describe('connection changes', () => {
+  it('are sent to the window on their own channel', () => {
+    let listener: ((c: { mode: 'local'; status: 'ready' }) => void) | undefined;
+    const send = vi.fn();
+    forwardConnectionChanges({ onChange: (l: typeof listener) => ((listener = l), () => {}) } as never, send);
+    listener!({ mode: 'local', status: 'ready' });
+    expect(send).toHaveBeenCalledWith(CHANNELS.events.connectionChanged, { mode: 'local', status: 'ready' });
+  });
+});
+
+describe('migrations and database template folders', () => {
+  it('are the project folders in development and the shipped resources when packaged', () => {
+    expect(dbTemplateDir({ isPackaged: false, appPath: '/src/tenantpilot', resourcesPath: '/x' })).toBe(join('/src/tenantpilot', 'dist', 'db-template'));
+    expect(dbTemplateDir({ isPackaged: true, appPath: '/x/app.asar', resourcesPath: '/opt/tp/resources' })).toBe(join('/opt/tp/resources', 'db-template'));
     expect(migrationsDir({ isPackaged: false, appPath: '/src/tenantpilot', resourcesPath: '/x' })).toBe(join('/src/tenantpilot', 'prisma', 'migrations'));
     expect(migrationsDir({ isPackaged: true, appPath: '/x/app.asar', resourcesPath: '/opt/TenantPilot Console/resources' })).toBe(
       join('/opt/TenantPilot Console/resources', 'migrations'),

@@ -51,6 +51,17 @@ describe('settings store', () => {
   it('refuses to write settings that would not read back', () => {
     const store = createSettingsStore(join(tempDir(), 'settings.json'), log());
     expect(() => store.write({ mode: 'remote', apiUrl: 'not a url' })).toThrow();
+    expect(() => store.write({ mode: 'remote', apiUrl: 'http://tenantpilot.example.com' })).toThrow();
+  });
+
+  it('does not follow an edited file to plain http on another machine (back to local, with a warning); loopback http is fine', () => {
+    const file = join(tempDir(), 'settings.json');
+    writeFileSync(file, JSON.stringify({ mode: 'remote', apiUrl: 'http://tenantpilot.example.com' }));
+    const warnings = log();
+    expect(createSettingsStore(file, warnings).read()).toEqual({ mode: 'local' });
+    expect(warnings.warn).toHaveBeenCalledTimes(1);
+    writeFileSync(file, JSON.stringify({ mode: 'remote', apiUrl: 'http://127.0.0.1:4310' }));
+    expect(createSettingsStore(file, log()).read()).toEqual({ mode: 'remote', apiUrl: 'http://127.0.0.1:4310' });
   });
 });
 

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Connection, ConnectionControl } from '../../../renderer/src/api/contract.ts';
+import type { Connection, ConnectionControl } from '../../../console/contract.ts';
 import { App, SESSION_ENDED } from '../../../renderer/src/app/App.tsx';
 import { fail, fakeApi, ok, OPERATOR } from './fakes.ts';
 import './setup-dom.ts';
@@ -127,7 +127,13 @@ describe('first operator', () => {
   });
 
   it('does not ask for a setup code in the desktop app’s local mode (its main process adds the code)', async () => {
-    const connection = { get: vi.fn(async () => ({ mode: 'local', status: 'ready' }) as const), useRemote: vi.fn(), useLocal: vi.fn() };
+    const connection: ConnectionControl = {
+      get: vi.fn(async () => ({ mode: 'local', status: 'ready' }) as const),
+      onChange: () => () => undefined,
+      useRemote: vi.fn(),
+      useLocal: vi.fn(),
+      retry: vi.fn(),
+    };
     const { api, user } = bootstrapApp({}, connection);
     await screen.findByRole('heading', { name: 'Create the first operator' });
     expect(screen.queryByLabelText(/Setup code/)).toBeNull();
@@ -162,16 +168,28 @@ describe('first operator', () => {
 });
 
 describe('connection settings (desktop)', () => {
+  /** A desktop connection control whose changes the test announces, like main does over IPC. */
   function control(initial: Connection, useRemote = vi.fn<ConnectionControl['useRemote']>()) {
     let current = initial;
+    const listeners = new Set<(c: Connection) => void>();
+    const announce = (next: Connection) => {
+      current = next;
+      act(() => listeners.forEach((l) => l(next)));
+    };
     return {
+      announce,
       get: vi.fn(async () => current),
+      onChange: (listener: (c: Connection) => void) => {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
       useRemote: useRemote.mockImplementation(async (apiUrl) => {
         if (apiUrl.includes('down')) return fail('unreachable', `Nothing answered at ${apiUrl} (checked ${apiUrl}/healthz).`);
         current = { mode: 'remote', apiUrl, status: 'ready' };
         return ok(current);
       }),
       useLocal: vi.fn(async () => ok((current = { mode: 'local', status: 'ready' }))),
+      retry: vi.fn(async () => (current = { mode: 'local', status: 'starting' })),
     };
   }
 
@@ -194,10 +212,38 @@ describe('connection settings (desktop)', () => {
     expect(await screen.findByText('Connection changed: sign in to the new server.')).toBeTruthy();
   });
 
-  it('says when the local server could not start', async () => {
-    renderApp(fakeApi(), control({ mode: 'local', status: 'failed', detail: 'database folder is locked' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('The local server could not start: database folder is locked');
+  it('opens at once while the local server starts, then goes on when it is ready', async () => {
+    const connection = control({ mode: 'local', status: 'starting' });
+    const { api } = renderApp(fakeApi(), connection);
+    expect((await screen.findByText('Starting the local server…')).closest('[role="status"]')).toBeTruthy();
+    expect(api.authStatus).not.toHaveBeenCalled();
+    connection.announce({ mode: 'local', status: 'ready' });
+    expect(await screen.findByRole('heading', { name: 'Sign in to TenantPilot Console' })).toBeTruthy();
+  });
+
+  it('says why the local server could not start, and tries again on request', async () => {
+    const connection = control({ mode: 'local', status: 'failed', detail: 'The database folder is in use by process 4242.' });
+    const { user } = renderApp(fakeApi(), connection);
+    expect((await screen.findByRole('alert')).textContent).toContain('The local server is not running: The database folder is in use by process 4242.');
     expect(screen.getByRole('button', { name: 'Connection settings' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(connection.retry).toHaveBeenCalledTimes(1);
+    connection.announce({ mode: 'local', status: 'starting' });
+    expect((await screen.findByText('Starting the local server…')).closest('[role="status"]')).toBeTruthy();
+    connection.announce({ mode: 'local', status: 'ready' });
+    expect(await screen.findByRole('heading', { name: 'Sign in to TenantPilot Console' })).toBeTruthy();
+  });
+
+  it('shows a local server that stops while signed in as a failed connection, and returns to the panel after a retry', async () => {
+    const connection = control({ mode: 'local', status: 'ready' });
+    const { user } = renderApp(fakeApi({ me: vi.fn(async () => ok(OPERATOR)) }), connection);
+    expect(await screen.findByRole('region', { name: 'Product telemetry' })).toBeTruthy();
+    connection.announce({ mode: 'local', status: 'failed', detail: 'The local server stopped unexpectedly (exit code 9).' });
+    expect((await screen.findByRole('alert')).textContent).toContain('stopped unexpectedly (exit code 9)');
+    expect(screen.queryByRole('region', { name: 'Product telemetry' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    connection.announce({ mode: 'local', status: 'ready' });
+    expect(await screen.findByRole('region', { name: 'Product telemetry' })).toBeTruthy();
   });
 
   it('is not offered in the browser', async () => {

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { ApiError, ApiResult, ConsoleApi, FamilySummary, SummaryWindow, TelemetrySummary } from '../../../renderer/src/api/contract.ts';
+import type { ApiError, ApiResult, ConsoleApi, FamilySummary, SummaryWindow, TelemetrySummary } from '../../../console/contract.ts';
 
 /** The five families, in the order and with the labels the spec fixes. */
 export const FAMILY_LABELS = ['Onboarding checkpoints', 'Support diagnostics', 'Operations started', 'Stored reports', 'Review packs requested'];

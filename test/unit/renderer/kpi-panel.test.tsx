@@ -2,7 +2,7 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ApiResult, SummaryWindow, TelemetrySummary } from '../../../renderer/src/api/contract.ts';
+import type { ApiResult, SummaryWindow, TelemetrySummary } from '../../../console/contract.ts';
 import { KpiPanel } from '../../../renderer/src/kpi/KpiPanel.tsx';
 import { deferred, FAMILY_LABELS, fail, fakeApi, ok, summaryOf } from './fakes.ts';
 import './setup-dom.ts';

@@ -1,10 +1,12 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../../../server/trpc/router.ts';
+import type { AppRouter } from '../server/trpc/router.ts';
 
 /**
- * What the console asks of the API, typed from `AppRouter`. The same contract is served by the web
- * client (in the page) and by Electron's main process (behind the preload bridge): either way the
- * bearer token stays with whoever makes the HTTP call, and no method ever returns it.
+ * The console's contract, shared by Electron's main process, the preload bridge and the renderer
+ * (so it uses neither Node nor DOM types). What the console asks of the API is typed from
+ * `AppRouter`; the same contract is served by the web client (in the page) and by the main process
+ * (behind the preload bridge): either way the bearer token stays with whoever makes the HTTP call,
+ * and no method ever returns it.
  */
 type In = inferRouterInputs<AppRouter>;
 type Out = inferRouterOutputs<AppRouter>;
@@ -54,18 +56,27 @@ export interface ConsoleApi {
   summary(input: SummaryInput): Promise<ApiResult<TelemetrySummary>>;
 }
 
-/** Where the desktop console sends its calls. */
+/**
+ * Where the desktop console sends its calls. The local server starts in its own process after the
+ * window opens ('starting'); 'failed' carries the one-line reason (it did not start, or it stopped).
+ */
 export type Connection =
-  | { mode: 'local'; status: 'starting' | 'ready' | 'failed'; detail?: string }
+  | { mode: 'local'; status: 'starting' | 'ready' }
+  | { mode: 'local'; status: 'failed'; detail: string }
   | { mode: 'remote'; apiUrl: string; status: 'ready' };
 
 /** Desktop only: choose between the embedded server and a remote API. */
 export interface ConnectionControl {
+  /** The connection as it is now (never waits for the local server). */
   get(): Promise<Connection>;
+  /** Calls `listener` with every later change (local server ready, failed, stopped); returns an unsubscribe. */
+  onChange(listener: (connection: Connection) => void): () => void;
   /** Checks `<url>/healthz` first; remembered only when it answers. Signs out. */
   useRemote(apiUrl: string): Promise<ApiResult<Connection>>;
   /** Back to the embedded server on this computer. Signs out. */
   useLocal(): Promise<ApiResult<Connection>>;
+  /** Starts the local server again after it failed to start or stopped; keeps the session. */
+  retry(): Promise<Connection>;
 }
 
 /** What the preload script exposes as `window.tenantpilot`. */
@@ -74,7 +85,12 @@ export interface ConsoleBridge {
   connection: ConnectionControl;
 }
 
-/** IPC channel per bridge method, shared by preload and main so the two cannot drift. */
+type Invoked = Exclude<keyof ConnectionControl, 'onChange'>;
+
+/**
+ * IPC channel per bridge method (invoked by preload, handled by main), and the one event main sends
+ * to the window; shared so the two sides cannot drift.
+ */
 export const CHANNELS = {
   api: {
     authStatus: 'tp:api:authStatus',
@@ -88,5 +104,9 @@ export const CHANNELS = {
     get: 'tp:connection:get',
     useRemote: 'tp:connection:useRemote',
     useLocal: 'tp:connection:useLocal',
+    retry: 'tp:connection:retry',
   },
-} as const satisfies { api: Record<keyof ConsoleApi, string>; connection: Record<keyof ConnectionControl, string> };
+  events: {
+    connectionChanged: 'tp:event:connectionChanged',
+  },
+} as const satisfies { api: Record<keyof ConsoleApi, string>; connection: Record<Invoked, string>; events: Record<string, string> };

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createSessionClient, memoryTokenHolder, UNREACHABLE_MESSAGE } from '../../../renderer/src/api/session-client.ts';
+import { createSessionClient, memoryTokenHolder, UNREACHABLE_MESSAGE } from '../../../console/session-client.ts';
 
 const OPERATOR = { id: 'op-1', email: 'operator@tenantpilot.test', displayName: 'Platform Operator' };
 
