@@ -149,21 +149,27 @@ export async function loadLedger(
   // VACUUM sets the visibility map, so the summary's probes and edge scans run index-only, as they
   // do on a ledger that autovacuum keeps up with.
   await s.exec('VACUUM ANALYZE product_usage_events');
-  await s.exec('ANALYZE product_usage_hourly_counts; ANALYZE product_usage_daily_counts; ANALYZE workspaces; ANALYZE tenants');
+  await s.exec('ANALYZE product_usage_hourly_counts; ANALYZE product_usage_daily_counts; ANALYZE product_usage_workspace_activity; ANALYZE workspaces; ANALYZE tenants');
   await s.exec('DROP TABLE IF EXISTS bench_pick; DROP TABLE IF EXISTS bench_scope');
 }
 
 /**
  * The rollups as the recorder would have left them after recording every ledger row: the same
- * buckets (UTC hour, UTC day) and the same shard function (`get_byte(uuid_send(id), 0) % shards`).
+ * buckets (UTC hour, UTC day) and the same shard function (`get_byte(uuid_send(id), 0) % shards`),
+ * and each workspace's activity bits (the hours with a row of each event).
  */
 export async function rebuildRollups(s: SqlSession) {
   await s.exec(`
-    TRUNCATE product_usage_hourly_counts, product_usage_daily_counts;
+    TRUNCATE product_usage_hourly_counts, product_usage_daily_counts, product_usage_workspace_activity;
+    UPDATE product_usage_prune_state SET pruned_through = NULL;
     INSERT INTO product_usage_hourly_counts (bucket_start, event_name, shard, event_count, last_occurred_at)
       SELECT date_trunc('hour', occurred_at, 'UTC'), event_name, get_byte(uuid_send(id), 0) % ${COUNT_SHARDS}, count(*), max(occurred_at)
         FROM product_usage_events GROUP BY 1, 2, 3;
     INSERT INTO product_usage_daily_counts (day, event_name, shard, event_count, last_occurred_at)
       SELECT (bucket_start AT TIME ZONE 'UTC')::date, event_name, shard, sum(event_count), max(last_occurred_at)
-        FROM product_usage_hourly_counts GROUP BY 1, 2, 3;`);
+        FROM product_usage_hourly_counts GROUP BY 1, 2, 3;
+    INSERT INTO product_usage_workspace_activity (workspace_id, event_name, base_hour, hours)
+      SELECT workspace_id, event_name, min(h), product_usage_hours_bitmap(array_agg(h))
+        FROM (SELECT DISTINCT workspace_id, event_name, product_usage_hour_index(occurred_at) AS h FROM product_usage_events) x
+       GROUP BY 1, 2;`);
 }

@@ -132,30 +132,36 @@ export function buildCli(): Command {
 
   program
     .command('seed:demo')
-    .description('Create the demo identities and drive N real source actions spread over D days (idempotent)')
-    .option('--events <n>', 'telemetry-bearing actions to perform', intOption('--events', 0, 10_000_000), 500)
-    .option('--days <d>', 'spread the actions over the last D days', intOption('--days', 1, 3650), 30)
-    .action(async (opts: { events: number; days: number }) => {
+    .description('Create the demo identities and drive N real source actions spread over D days (idempotent, resumable, extendable)')
+    .option('--events <n>', 'telemetry-bearing actions the demo database should hold (a larger N on a seeded one adds the difference)', intOption('--events', 0, 10_000_000), 1500)
+    .option('--days <d>', 'spread the actions over the last D days', intOption('--days', 1, 3650), 90)
+    .option('--seed <s>', 'the demo plan: the same seed gives the same workspaces, families and times', intOption('--seed', 0, 2 ** 31 - 1))
+    .action(async (opts: { events: number; days: number; seed?: number }) => {
       const config = loadConfig();
-      const [{ default: cliProgress }, { createLogger, createMetrics }, { DEMO, seedDemo }, { createRecorder }] = await Promise.all([
+      const [{ default: cliProgress }, { createLogger, createMetrics }, { DEMO, checkDemoPassword, seedDemo }, { createRecorder }] = await Promise.all([
         import('cli-progress'),
         import('./observability.ts'),
         import('./seed/demo.ts'),
         import('./telemetry/recorder.ts'),
       ]);
+      const password = process.env.TENANTPILOT_DEMO_PASSWORD || undefined;
+      checkDemoPassword(password); // before the database is opened
       const log = createLogger('warn');
       await withDatabase(config, async (db) => {
         const bar = opts.events >= 200 && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding [{bar}] {value}/{total} actions | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
-        bar?.start(opts.events, 0);
         let lastReported = 0;
         const result = await seedDemo(
           { db: db.prisma, telemetry: createRecorder({ log, metrics: createMetrics() }) },
           {
             events: opts.events,
             days: opts.days,
-            password: process.env.TENANTPILOT_DEMO_PASSWORD || undefined,
+            seed: opts.seed,
+            password,
             onProgress: (done, total) => {
-              if (bar) return bar.update(done);
+              if (bar) {
+                if (!bar.isActive) bar.start(total, done);
+                return bar.update(done);
+              }
               if (total >= 200 && done - lastReported >= total / 10) {
                 lastReported = done;
                 console.log(`Seeding: ${done}/${total} actions`);
@@ -170,8 +176,10 @@ export function buildCli(): Command {
         console.log(`  system operator ${DEMO.operator.email}`);
         if (result.generatedPassword) console.log(`Demo password (shown once): ${result.generatedPassword}`);
         else if (result.identitiesCreated) console.log('Demo password: the value of TENANTPILOT_DEMO_PASSWORD');
-        if (result.skippedEvents) console.log('Demo actions were seeded before; none added.');
-        else console.log(`Performed ${result.actions} source action(s) over the last ${opts.days} day(s).`);
+        const plan = result.plan ? ` over the last ${result.plan.days} day(s) (plan: --seed ${result.plan.seed}, ending ${result.plan.anchor})` : '';
+        const before = result.alreadyDone > 0 ? `; ${result.alreadyDone} were there already` : '';
+        console.log(`Performed ${result.actions} source action(s)${plan}${before}.`);
+        if (result.note) console.log(`Note: ${result.note}.`);
       });
     });
 

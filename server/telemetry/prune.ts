@@ -58,6 +58,7 @@ export async function pruneProductUsage(
         await opts.onBatch?.(deleted);
         if (batch.deleted < batchSize) break;
       }
+      if (deleted > 0) await trimActivity(db, cutoff);
       metrics.pruneRuns.inc({ outcome: 'done' });
       metrics.rowsPruned.inc(deleted);
       log.info({ deleted, batches, cutoff: cutoff.toISOString() }, 'product usage prune finished');
@@ -109,7 +110,10 @@ async function pruneBatch(tx: Tx, since: Date, cutoff: Date, limit: number): Pro
   // Emptied buckets go. A bucket that keeps rows keeps its newest row's time, since rows go oldest
   // first — unless a back-dated row arrived during the prune: then recompute it (rare, one probe).
   await tx.$executeRaw`
-    WITH drop_hours AS (
+    WITH frontier AS (
+      -- activity bits of hours up to here may now be stale: the summary confirms them in the ledger
+      UPDATE product_usage_prune_state SET pruned_through = GREATEST(pruned_through, ${gone.upto}::timestamptz) WHERE id = 1
+    ), drop_hours AS (
       DELETE FROM product_usage_hourly_counts
        WHERE bucket_start >= ${h0}::timestamptz AND bucket_start <= ${h1}::timestamptz AND event_count <= 0
     ), drop_days AS (
@@ -129,4 +133,21 @@ async function pruneBatch(tx: Tx, since: Date, cutoff: Date, limit: number): Pro
          AND e.event_name = c.event_name AND get_byte(uuid_send(e.id), 0) % ${COUNT_SHARDS} = c.shard)
      WHERE c.day >= ${d0}::date AND c.day <= ${d1}::date AND c.event_count > 0 AND c.last_occurred_at <= ${gone.upto}::timestamptz`;
   return { deleted, upto: gone.upto };
+}
+
+/**
+ * After a prune: clears the activity bits of the hours before the oldest ledger row (or before the
+ * cutoff, whichever is earlier), which no row can be in any more, and drops workspaces' activity rows
+ * left with none. Keeps the part of the bitmaps the summary has to confirm in the ledger small.
+ */
+async function trimActivity(db: Database, cutoff: Date) {
+  await db.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      WITH oldest AS (
+        SELECT product_usage_hour_index(LEAST(COALESCE((SELECT min(occurred_at) FROM product_usage_events), ${cutoff}::timestamptz), ${cutoff}::timestamptz)) AS h
+      )
+      UPDATE product_usage_workspace_activity a SET base_hour = oldest.h, hours = substring(a.hours FROM oldest.h - a.base_hour + 1)
+        FROM oldest WHERE a.base_hour < oldest.h`;
+    await tx.$executeRaw`DELETE FROM product_usage_workspace_activity WHERE position(B'1' IN hours) = 0`;
+  });
 }

@@ -157,9 +157,10 @@ describe('an operator setting up and running TenantPilot with the CLI', () => {
     const demoEnv = { TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD };
     const first = await inProcess(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
     expect(first).toContain('Demo identities already exist (passwords unchanged):');
-    expect(first).toContain('Performed 25 source action(s) over the last 3 day(s).');
+    expect(first).toMatch(/^Performed 25 source action\(s\) over the last 3 day\(s\) \(plan: --seed 243, ending \S+\)\.$/m);
     const again = await inProcess(['seed:demo', '--events', '25', '--days', '3'], demoEnv);
-    expect(again).toContain('Demo actions were seeded before; none added.');
+    expect(again).toMatch(/^Performed 0 source action\(s\) over the last 3 day\(s\) .*; 25 were there already\.$/m);
+    expect(again).toContain('Note: the database already holds the first 25 planned demo actions: nothing to add');
 
     const run = await inProcess(['operations:start', '--tenant', 'contoso-prod', '--type', 'inventory.sync']);
     expect(run).toMatch(/^Started scheduled run [0-9a-f-]{36} \(inventory\.sync\) on contoso-prod$/);

@@ -65,17 +65,19 @@ function edges(): Date[] {
 let testDb: TestDatabase;
 let database: Database;
 const recorder = createRecorder({ log: createLogger('silent'), metrics: createMetrics() });
-let scope: { workspaceId: string; tenantId: string }[] = [];
+/** Where events land: per tenant, the families its workspace uses and the period it was active. */
+let scope: { workspaceId: string; tenantId: string; kinds: (typeof KINDS)[number][]; activeFrom: number; activeTo: number }[] = [];
 
 async function record(times: Date[]) {
   for (let i = 0; i < times.length; i += 100) {
     await database.prisma.$transaction(async (tx) => {
       for (const occurredAt of times.slice(i, i + 100)) {
-        const kind = pick(KINDS);
-        const at = pick(scope);
+        const at = pick(scope.filter((x) => occurredAt.getTime() >= x.activeFrom && occurredAt.getTime() < x.activeTo));
+        const kind = pick(at.kinds);
         const event = {
           ...kind,
-          ...at,
+          workspaceId: at.workspaceId,
+          tenantId: at.tenantId,
           actorUserId: randomUUID(),
           subjectId: randomUUID(),
           occurredAt,
@@ -115,22 +117,40 @@ async function expectRollupsMatchLedger() {
       (SELECT count(*) FROM d FULL JOIN product_usage_daily_counts c ON c.day = d.b AND c.event_name = d.event_name AND c.shard = d.shard
         WHERE d.n IS DISTINCT FROM c.event_count OR d.last IS DISTINCT FROM c.last_occurred_at)::bigint AS daily`;
   expect({ hourly: Number(row!.hourly), daily: Number(row!.daily) }).toEqual({ hourly: 0, daily: 0 });
+  // activity bits: set for every hour with a row; and, from the prune's frontier on, only for those
+  const [bits] = await database.prisma.$queryRaw<{ missing: bigint; stale: bigint }[]>`
+    WITH l AS (SELECT DISTINCT workspace_id, event_name, product_usage_hour_index(occurred_at) AS h FROM product_usage_events),
+    b AS (SELECT a.workspace_id, a.event_name, a.base_hour + i AS h FROM product_usage_workspace_activity a
+            CROSS JOIN generate_series(0, length(a.hours) - 1) i WHERE get_bit(a.hours, i) = 1),
+    t AS (SELECT COALESCE(product_usage_hour_index(pruned_through) + 1, -2147483647) AS h FROM product_usage_prune_state)
+    SELECT (SELECT count(*) FROM l WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.workspace_id = l.workspace_id AND b.event_name = l.event_name AND b.h = l.h))::bigint AS missing,
+           (SELECT count(*) FROM b, t WHERE b.h >= t.h AND NOT EXISTS (SELECT 1 FROM l WHERE b.workspace_id = l.workspace_id AND b.event_name = l.event_name AND b.h = l.h))::bigint AS stale`;
+  expect({ missing: Number(bits!.missing), stale: Number(bits!.stale) }).toEqual({ missing: 0, stale: 0 });
 }
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   database = testDb.database;
-  // 12 workspaces with 2 tenants each; two of them never record, so active < all
+  // 12 workspaces with 2 tenants each; two of them never record, so active < all. Workspace i uses
+  // only some families (so breadth differs per family), two went quiet 20 and 10 days ago, and two
+  // started 5 days ago (so the previous windows' active workspaces differ from the current ones).
   const workspaces = Array.from({ length: 12 }, (_, i) => ({ id: randomUUID(), name: `Exact ${i}`, slug: `exact-${i}` }));
   const tenants = workspaces.flatMap((w, i) => [0, 1].map((k) => ({ id: randomUUID(), workspaceId: w.id, slug: `exact-${i}-${k}`, name: `Exact ${i}/${k}` })));
   await database.prisma.workspace.createMany({ data: workspaces });
   await database.prisma.tenant.createMany({ data: tenants });
-  scope = tenants.slice(0, 20).map((t) => ({ workspaceId: t.workspaceId, tenantId: t.id }));
+  const period = (i: number): [number, number] =>
+    i === 0 ? [-Infinity, NOW.getTime() - 20 * DAY_MS] : i === 1 ? [-Infinity, NOW.getTime() - 10 * DAY_MS] : i >= 8 ? [NOW.getTime() - 5 * DAY_MS, Infinity] : [-Infinity, Infinity];
+  scope = tenants.slice(0, 20).map((t, j) => {
+    const i = Math.floor(j / 2);
+    const [activeFrom, activeTo] = period(i);
+    return { workspaceId: t.workspaceId, tenantId: t.id, kinds: KINDS.filter((_, k) => k === i % 5 || (i + k) % 3 !== 0), activeFrom, activeTo };
+  });
   const start = NOW.getTime() - 100 * DAY_MS;
   const times = Array.from({ length: EVENTS }, () => new Date(start + Math.floor(random() * (100 * DAY_MS + 2 * HOUR_MS))));
   for (const t of edges()) times.push(t, new Date(t.getTime() - 1));
   await record(times);
-});
+  // ~1,700 events through the recorder, one transaction per 100: give a busy machine time
+}, 240_000);
 
 afterAll(async () => {
   await testDb?.drop();
@@ -140,6 +160,12 @@ describe('the telemetry summary', () => {
   it('equals the naive count over raw rows for every window, at and around hour and day boundaries', async () => {
     await expectRollupsMatchLedger();
     for (const now of NOWS) await expectExact(now);
+    // the data exercises what breadth and change report: families differ, workspaces came and went
+    const week = await summarize(database.prisma, '7d', NOW);
+    expect(week.totalWorkspaces).toBe(12);
+    expect(new Set(week.families.map((f) => f.activeWorkspaces)).size).toBeGreaterThan(1);
+    expect(week.previousActiveWorkspaces).not.toBe(week.activeWorkspaces);
+    expect(week.families.some((f) => f.previousCount !== f.count && f.previousCount > 0)).toBe(true);
   });
 
   it('stays exact after every prune batch, with a retention shorter than the windows, and afterwards', async () => {

@@ -69,7 +69,7 @@ describe('tenantpilot --help', () => {
     ['serve', ['--host <host>', '--port <port>']],
     ['migrate', []],
     ['system-user:create', ['--email <email>', '--name <name>', '--password-stdin']],
-    ['seed:demo', ['--events <n>', '--days <d>']],
+    ['seed:demo', ['--events <n>', '--days <d>', '--seed <s>']],
     ['product-usage:prune', ['--dry-run']],
     ['operations:start', ['--tenant <slug>', '--type <type>']],
   ])('explains %s with its options', async (command, options) => {
@@ -120,6 +120,18 @@ describe('refusals raised by a command itself (before any database is opened)', 
       await expect(action('system-user:create', ...flags, '--password-stdin')).rejects.toThrow(message);
     } finally {
       stdin.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('seed:demo refuses a demo password shorter than 12 characters, naming TENANTPILOT_DEMO_PASSWORD', async () => {
+    vi.stubEnv('TENANTPILOT_DATA_DIR', dataDir);
+    vi.stubEnv('DATABASE_URL', '');
+    vi.stubEnv('TENANTPILOT_DEMO_PASSWORD', 'elevenchars');
+    try {
+      await expect(action('seed:demo', '--events', '0')).rejects.toThrow('TENANTPILOT_DEMO_PASSWORD must be at least 12 characters (it has 11)');
+    } finally {
       vi.unstubAllEnvs();
     }
     expect(existsSync(dataDir)).toBe(false);

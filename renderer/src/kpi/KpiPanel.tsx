@@ -1,15 +1,16 @@
-import { Alert, AlertTitle, Box, Button, Grid, Stack, Typography } from '@mui/material';
+import { Alert, AlertTitle, Box, Button, Card, CardContent, Grid, Skeleton, Stack, Typography } from '@mui/material';
 import { useId, useState } from 'react';
 import type { ConsoleApi, SummaryWindow, TelemetrySummary } from '../../../console/contract.ts';
 import { ActiveWorkspacesCard, FamilyCard, SkeletonCard } from './FamilyCard.tsx';
 import { formatAgo, formatInstant, formatRange } from './format.ts';
 import { useNow } from './use-now.ts';
 import { useSummary } from './use-summary.ts';
+import { TrendChart } from './TrendChart.tsx';
 import { WindowSelector } from './WindowSelector.tsx';
 import { readWindowPreference, writeWindowPreference } from './window-preference.ts';
 
 const CARD_SLOTS = 6; // five families + active workspaces
-const cell = { xs: 12, sm: 6, md: 4 } as const;
+const cell = { xs: 12, sm: 6, md: 4, lg: 2 } as const;
 
 /**
  * The product telemetry KPI panel (FR-243-008/010): read-only aggregates for the selected window.
@@ -67,6 +68,12 @@ function Loading() {
           </Grid>
         ))}
       </Grid>
+      <Card variant="outlined" aria-hidden="true" sx={{ mt: 2 }}>
+        <CardContent>
+          <Skeleton variant="text" width="20%" />
+          <Skeleton variant="rectangular" height={280} />
+        </CardContent>
+      </Card>
     </Box>
   );
 }
@@ -105,15 +112,16 @@ function Populated({ summary, now }: { summary: TelemetrySummary; now: number })
         </Alert>
       )}
       <Grid container spacing={2}>
-        {summary.families.map((family) => (
+        {summary.families.map((family, index) => (
           <Grid key={family.event} size={cell}>
-            <FamilyCard family={family} now={now} trendBucket={summary.trendBucket} />
+            <FamilyCard family={family} index={index} now={now} window={summary.window} totalWorkspaces={summary.totalWorkspaces} />
           </Grid>
         ))}
         <Grid size={cell}>
-          <ActiveWorkspacesCard count={summary.activeWorkspaces} />
+          <ActiveWorkspacesCard count={summary.activeWorkspaces} previous={summary.previousActiveWorkspaces} total={summary.totalWorkspaces} window={summary.window} />
         </Grid>
       </Grid>
+      <TrendChart summary={summary} />
     </Stack>
   );
 }

@@ -50,10 +50,12 @@ describe('US2-2: no telemetry in the selected window', () => {
       isEmpty: true,
       totalEvents: 0,
       activeWorkspaces: 0,
+      previousActiveWorkspaces: 0,
+      totalWorkspaces: 2,
     });
-    expect(summary.families.map(({ event, label, count, lastOccurredAt }) => ({ event, label, count, lastOccurredAt }))).toEqual(
-      FAMILIES.map(([event, label]) => ({ event, label, count: 0, lastOccurredAt: null })),
-    );
+    expect(
+      summary.families.map(({ event, label, count, previousCount, activeWorkspaces, lastOccurredAt }) => ({ event, label, count, previousCount, activeWorkspaces, lastOccurredAt })),
+    ).toEqual(FAMILIES.map(([event, label]) => ({ event, label, count: 0, previousCount: 0, activeWorkspaces: 0, lastOccurredAt: null })));
     expect(Date.parse(summary.generatedAt)).not.toBeNaN();
   });
 
@@ -110,6 +112,28 @@ describe('US2-1: recent telemetry across several tenants and workspaces', () => 
     '30d': { checkpoints: 1, support: 2, operations: 3, reports: 2, packs: 1, workspaces: 2 },
     '90d': { checkpoints: 1, support: 2, operations: 4, reports: 3, packs: 1, workspaces: 2 },
   };
+
+  /** The previous window of the same length, [from − length, from): counts and active workspaces. */
+  const previous = {
+    '24h': { counts: [0, 0, 1, 1, 0], workspaces: 1 }, // Globex at 24h + 1 ms and exactly 48h ago
+    '7d': { counts: [0, 0, 1, 0, 0], workspaces: 1 }, // Acme's operation 10 days ago
+    '30d': { counts: [0, 0, 1, 0, 0], workspaces: 1 }, // Globex's operation 45 days ago
+    '90d': { counts: [0, 0, 1, 0, 0], workspaces: 1 }, // Acme's operation 91 days ago
+  };
+  /** Per family: how many workspaces used it in the window (Acme and Globex, or only one of them). */
+  const breadth = {
+    '24h': [0, 1, 1, 1, 1],
+    '7d': [1, 2, 2, 2, 1],
+    '30d': [1, 2, 2, 2, 1],
+    '90d': [1, 2, 2, 2, 1],
+  };
+
+  it.each(WINDOWS)('the %s summary compares each family with the previous window of the same length, and counts the workspaces using it', async (window) => {
+    const summary = await summaryAt(T, window);
+    expect(summary.families.map((f) => f.previousCount)).toEqual(previous[window].counts);
+    expect(summary.families.map((f) => f.activeWorkspaces)).toEqual(breadth[window]);
+    expect(summary).toMatchObject({ previousActiveWorkspaces: previous[window].workspaces, totalWorkspaces: 2 });
+  });
 
   it.each(WINDOWS)('the %s summary counts each family and the distinct active workspaces inside the window only', async (window) => {
     const e = expected[window];

@@ -16,16 +16,34 @@ const WINDOW_MS: Record<SummaryWindow, number> = { '24h': 86_400_000, '7d': 7 * 
 /** A summary as the API sends it; `counts` per family in catalog order, `lastAgoMs` per family. */
 export function summaryOf(
   window: SummaryWindow,
-  opts: { counts?: number[]; lastAgoMs?: (number | null)[]; activeWorkspaces?: number; trend?: boolean; now?: number } = {},
+  opts: {
+    counts?: number[];
+    previousCounts?: number[];
+    breadth?: number[];
+    lastAgoMs?: (number | null)[];
+    activeWorkspaces?: number;
+    previousActiveWorkspaces?: number;
+    totalWorkspaces?: number;
+    trend?: boolean;
+    now?: number;
+  } = {},
 ): TelemetrySummary {
   const now = opts.now ?? Date.now();
   const counts = opts.counts ?? [0, 0, 0, 0, 0];
-  const buckets = window === '24h' ? 24 : WINDOW_MS[window] / 86_400_000;
+  // as the server counts them: UTC buckets from floor(from) to `to`, the first and last maybe partial
+  const unit = window === '24h' ? 3_600_000 : 86_400_000;
+  const buckets = Math.ceil((now - Math.floor((now - WINDOW_MS[window]) / unit) * unit) / unit);
   const families = EVENTS.map((event, i) => {
     const count = counts[i] ?? 0;
     const ago = opts.lastAgoMs?.[i] ?? (count ? 3.5 * 3_600_000 : null);
     const trend = Array.from({ length: buckets }, (_, b) => (b === buckets - 1 ? count : 0));
-    const family = { event, label: FAMILY_LABELS[i]!, count, lastOccurredAt: ago === null ? null : new Date(now - ago).toISOString(), trend };
+    const family = {
+      event,
+      label: FAMILY_LABELS[i]!,
+      count,
+      previousCount: opts.previousCounts?.[i] ?? count,
+      activeWorkspaces: opts.breadth?.[i] ?? (count ? 1 : 0),
+      lastOccurredAt: ago === null ? null : new Date(now - ago).toISOString(), trend };
     if (opts.trend === false) delete (family as Partial<typeof family>).trend;
     return family as FamilySummary;
   });
@@ -38,6 +56,8 @@ export function summaryOf(
     isEmpty: total === 0,
     totalEvents: total,
     activeWorkspaces: opts.activeWorkspaces ?? (total ? 2 : 0),
+    previousActiveWorkspaces: opts.previousActiveWorkspaces ?? opts.activeWorkspaces ?? (total ? 2 : 0),
+    totalWorkspaces: opts.totalWorkspaces ?? 3,
     trendBucket: window === '24h' ? 'hour' : 'day',
     families,
   };

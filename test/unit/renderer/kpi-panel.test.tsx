@@ -49,14 +49,58 @@ describe('KPI panel', () => {
     await screen.findByRole('region', { name: 'Onboarding checkpoints' });
     expect(screen.getByRole('region', { name: 'Product telemetry' })).toBeTruthy();
     const cards = screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent);
-    expect(cards).toEqual([...FAMILY_LABELS, 'Active workspaces']);
+    expect(cards).toEqual([...FAMILY_LABELS, 'Active workspaces', 'Events per day, UTC']);
     expect(countIn('Onboarding checkpoints')).toBe('4');
     expect(countIn('Operations started')).toBe('12');
     expect(countIn('Active workspaces')).toBe('3');
     expect(within(card('Onboarding checkpoints')).getByText('last signal 3 h ago')).toBeTruthy();
     expect(within(card('Support diagnostics')).getByText('no signal in this window')).toBeTruthy();
     expect(screen.queryByText('No usage was recorded in this window')).toBeNull();
-    expect(within(card('Stored reports')).getByLabelText('Daily trend of Stored reports (UTC)')).toBeTruthy();
+    expect(card('Events per day, UTC')).toBeTruthy();
+  });
+
+  it('tells each change against the previous window in words and sign, not colour alone, and how broad the use is', async () => {
+    const s = summaryOf('7d', {
+      counts: [12, 3, 10, 0, 5],
+      previousCounts: [10, 4, 10, 0, 0],
+      breadth: [3, 2, 7, 0, 1],
+      activeWorkspaces: 7,
+      previousActiveWorkspaces: 8,
+      totalWorkspaces: 12,
+    });
+    renderPanel(fakeApi({ summary: vi.fn(async () => ok(s)) }));
+    await screen.findByRole('region', { name: 'Onboarding checkpoints' });
+    const change = (name: string) => within(card(name)).getByTestId('kpi-change');
+    expect(change('Onboarding checkpoints').textContent).toBe('\u25B2 +20 % vs previous 7 days');
+    expect(change('Onboarding checkpoints').dataset.direction).toBe('up');
+    expect(change('Support diagnostics').textContent).toBe('\u25BC \u221225 % vs previous 7 days');
+    expect(change('Operations started').textContent).toBe('\u25B6 no change vs previous 7 days');
+    expect(change('Stored reports').textContent).toBe('\u25B6 no change vs previous 7 days');
+    expect(change('Review packs requested').textContent).toBe('\u2605 new vs previous 7 days');
+    expect(change('Active workspaces').textContent).toBe('\u25BC \u221213 % vs previous 7 days');
+    const breadth = (name: string) => within(card(name)).getByTestId('kpi-breadth').textContent;
+    expect(breadth('Operations started')).toBe('used by 7 of 12 workspaces');
+    expect(breadth('Review packs requested')).toBe('used by 1 of 12 workspaces');
+    expect(breadth('Active workspaces')).toBe('of 12 workspaces');
+  });
+
+  it('offers the chart\'s numbers as a table, for keyboard and screen reader users, marking the partial buckets', async () => {
+    const now = Date.parse('2026-06-15T13:27:41.123Z');
+    const s = summaryOf('7d', { counts: [4, 0, 12, 2, 1], now });
+    const { user } = renderPanel(fakeApi({ summary: vi.fn(async () => ok(s)) }));
+    const toggle = await screen.findByRole('button', { name: 'Show the numbers as a table' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByRole('table')).toBeNull();
+    await user.click(toggle);
+    expect(screen.getByRole('button', { name: 'Hide the numbers' }).getAttribute('aria-expanded')).toBe('true');
+    const rows = within(screen.getByRole('table')).getAllByTestId('trend-row');
+    // 8 UTC days from 8 Jun (the window starts inside it) to 15 Jun (today, so far)
+    expect(rows).toHaveLength(8);
+    expect(within(rows[0]!).getByRole('rowheader').textContent).toBe('Mon 8 Jun (UTC) — partial (from 13:27 UTC)');
+    expect(within(rows[7]!).getByRole('rowheader').textContent).toBe('Mon 15 Jun (UTC) — so far (until 13:27 UTC)');
+    expect(within(rows[7]!).getAllByRole('cell').map((c) => c.textContent)).toEqual(['4', '0', '12', '2', '1']);
+    expect(within(rows[3]!).getAllByRole('cell').map((c) => c.textContent)).toEqual(['0', '0', '0', '0', '0']);
+    expect(screen.getByTestId('partial-legend').textContent).toContain("the current day, so far and the window's first day, in part");
   });
 
   it('shows the window it describes, from and to, in the user locale', async () => {
@@ -161,7 +205,7 @@ describe('KPI panel', () => {
     await act(async () => pending.get('7d')!.resolve(ok(summaryOf('7d', { counts: [7, 0, 0, 0, 0] }))));
 
     expect(countIn('Onboarding checkpoints')).toBe('24');
-    expect(within(card('Onboarding checkpoints')).getByLabelText('Hourly trend of Onboarding checkpoints (UTC)')).toBeTruthy();
+    expect(card('Events per hour, UTC')).toBeTruthy();
   });
 
   it('opens on the remembered window', async () => {
@@ -172,11 +216,11 @@ describe('KPI panel', () => {
     expect(screen.getByRole('button', { name: '90d' }).getAttribute('aria-pressed')).toBe('true');
   });
 
-  it('draws no sparkline when the API sends no trend', async () => {
+  it('draws no chart when the API sends no trend', async () => {
     renderPanel(fakeApi({ summary: vi.fn(async ({ window }) => ok(summaryOf(window, { counts: [4, 0, 0, 0, 0], trend: false }))) }));
     await screen.findByRole('region', { name: 'Onboarding checkpoints' });
     expect(countIn('Onboarding checkpoints')).toBe('4');
-    expect(screen.queryByLabelText(/trend of/)).toBeNull();
+    expect(screen.queryByRole('region', { name: /^Events per/ })).toBeNull();
   });
 
   it('reports an expired session to the app', async () => {
