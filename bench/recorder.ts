@@ -18,7 +18,7 @@ const offRecorder: Recorder = { record: async () => ({ status: 'duplicate' as co
 export async function benchRecorder(database: Database, opts: { calls: number }): Promise<RecorderResult> {
   const log = createLogger('silent');
   const metrics = createMetrics();
-  const base: Omit<AppDeps, 'telemetry'> = { db: database.prisma, database, log, metrics, now: () => new Date(), mode: 'remote' };
+  const base: Omit<AppDeps, 'telemetry'> = { db: database.prisma, database, log, metrics, now: () => new Date() };
   const on: AppDeps = { ...base, telemetry: createRecorder({ log, metrics }) };
   const off: AppDeps = { ...base, telemetry: offRecorder };
   const [actor] = await createBenchActors(database.prisma, 1, `rec${Date.now()}`);

@@ -1,8 +1,9 @@
 /**
  * `npm run bench` — telemetry performance at scale, against the naive exact query.
- * Usage: npm run bench [-- --quick] [-- --only a,b,c,d,e] [-- --keep]
+ * Usage: npm run bench [-- --quick] [-- --only a,b,c,d,e,f] [-- --keep]
  *   --quick  small datasets and short runs, for iteration (results go to the OS temp folder)
- *   --only   run some figures: a summary, b recorder overhead, c API throughput, d prune, e cold start
+ *   --only   run some figures: a summary, b recorder overhead, c API throughput, d prune, e cold start,
+ *            f login burst (a correct sign-in while 1,600 wrong ones arrive at once)
  *   --keep   keep the bench databases (tp_bench_small, tp_bench_large) for inspection
  * PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test); the bench creates
  * and drops its own databases there and leaves nothing in the one named by the URL.
@@ -16,6 +17,7 @@ import { ensureServerBuilt } from '../scripts/build-server.mjs';
 import { openPglite, openPostgres, type Database } from '../server/db/client.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { benchColdStart, type ColdStartResult } from './coldstart.ts';
+import { benchLoginBurst, type LoginBurstResult } from './login-burst.ts';
 import { loadLedger, seedScope } from './data.ts';
 import { createDatabase, dropDatabase, serverFacts } from './lib/pg.ts';
 import { count, ms, table, times, verdict } from './lib/report.ts';
@@ -30,7 +32,7 @@ const quick = args.includes('--quick');
 const keep = args.includes('--keep');
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const onlyValue = onlyArg?.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf('--only') + 1];
-const only = new Set((onlyValue ?? 'abcde').replace(/,/g, '').split(''));
+const only = new Set((onlyValue ?? 'abcdef').replace(/,/g, '').split(''));
 const run = (figure: string) => !onlyArg || only.has(figure);
 
 const SIZES = quick
@@ -40,6 +42,8 @@ const DAYS = 100;
 const WORKSPACES = 500;
 const RETENTION_DAYS = 90;
 const CLIENTS = 32;
+/** (f): the burst issue 10 measured — 100 batched POSTs of 16 wrong sign-ins. */
+const LOGIN_BURST = { requests: 100, callsPerRequest: 16, samples: quick ? 3 : 5 };
 
 const started = performance.now();
 const log = (msg: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
@@ -57,6 +61,7 @@ const results = {
   throughput: [] as ThroughputResult[],
   prune: undefined as PruneBenchResult | undefined,
   coldStart: [] as ColdStartResult[],
+  loginBurst: undefined as LoginBurstResult | undefined,
   targets: [] as { figure: string; target: string; value: string; met: boolean }[],
   loadAverage: {} as Record<string, number[]>,
   failure: undefined as string | undefined,
@@ -173,6 +178,18 @@ async function pglitePhase(figures: string[]) {
   }
 }
 
+async function loginBurstPhase() {
+  const name = 'tp_bench_login';
+  log(`(f) login burst: ${LOGIN_BURST.requests} batched POSTs of ${LOGIN_BURST.callsPerRequest} wrong sign-ins, a correct one from another address meanwhile`);
+  results.loadAverage.f = load();
+  const url = await createDatabase(name);
+  try {
+    results.loginBurst = await benchLoginBurst(url, LOGIN_BURST);
+  } finally {
+    if (!keep) await dropDatabase(name);
+  }
+}
+
 function evaluate() {
   const large = Math.max(0, ...results.summary.filter((s) => s.database === 'postgres').map((s) => s.ledgerRows));
   for (const s of results.summary.filter((x) => x.database === 'postgres' && x.ledgerRows === large)) {
@@ -203,6 +220,11 @@ function evaluate() {
   }
   const newFolder = cold('empty (new folder)');
   if (newFolder) results.targets.push({ figure: 'e: serve → /healthz, new folder / bare PGlite open', target: '≤ 2×', value: times(newFolder.vsFloor), met: newFolder.vsFloor <= 2 });
+  const f = results.loginBurst;
+  if (f) {
+    results.targets.push({ figure: 'f: correct sign-in from another address during the burst (slowest)', target: '< 2 s', value: `${ms(f.during.max)} ms`, met: f.during.max < 2000 });
+    results.targets.push({ figure: `f: password checks bought by ${f.requests * f.callsPerRequest} wrong sign-ins`, target: 'a few dozen (≤ 48)', value: String(f.passwordChecks), met: f.passwordChecks <= 48 });
+  }
 }
 
 function printReport() {
@@ -250,6 +272,16 @@ function printReport() {
       ),
     );
   }
+  const f = results.loginBurst;
+  if (f) {
+    out.push(`\n(f) Login burst on PostgreSQL: ${f.requests} batched POSTs × ${f.callsPerRequest} wrong sign-ins from 127.0.0.1 (three accounts and an unknown one), real scrypt cost; a correct sign-in from 127.0.0.2, ms`);
+    out.push(
+      table(
+        ['correct sign-in alone (median)', 'during the burst (slowest)', 'during / alone', 'burst answered in', 'server CPU for the burst', 'password checks', 'answers'],
+        [[ms(f.alone.median), ms(f.during.max), times(f.ratio), `${ms(f.burstMs)} ms`, `${ms(f.serverCpuMs)} ms`, f.passwordChecks, Object.entries(f.codes).map(([c, n]) => `${c} ${n}`).join(', ')]],
+      ),
+    );
+  }
   if (results.datasets.length) {
     out.push('\nDatasets (generate_series + index rebuild + rollups + VACUUM ANALYZE)');
     out.push(table(['database', 'ledger rows', 'load s'], results.datasets.map((d) => [d.database, count(d.ledgerRows), d.loadSeconds.toFixed(0)])));
@@ -278,10 +310,11 @@ async function main() {
   };
   results.loadAverage.start = load();
   log(`TenantPilot telemetry bench (${quick ? 'quick' : 'full'}): ${cpus().length} CPUs, ${results.machine.memoryGiB} GiB, ${pg.version?.split(' on ')[0]}, PGlite ${pglite}; load ${load().join(' ')}`);
-  const wanted = [...'abcde'].filter(run);
+  const wanted = [...'abcdef'].filter(run);
   if (wanted.includes('a')) await postgresPhase('tp_bench_small', SIZES.pgSmall, ['a']);
   if (wanted.some((f) => 'abcd'.includes(f))) await postgresPhase('tp_bench_large', SIZES.pgLarge, wanted);
   if (wanted.includes('a') || wanted.includes('e')) await pglitePhase(wanted);
+  if (wanted.includes('f')) await loginBurstPhase();
   results.loadAverage.end = load();
   evaluate();
   printReport();

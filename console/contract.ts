@@ -12,7 +12,11 @@ type In = inferRouterInputs<AppRouter>;
 type Out = inferRouterOutputs<AppRouter>;
 
 export type LoginInput = In['system']['auth']['login'];
-export type BootstrapInput = In['system']['auth']['bootstrap'];
+/**
+ * The setup code is the caller's to give: the web console asks the operator for it; the desktop app's
+ * main process adds its embedded server's code itself, so the renderer never holds it there.
+ */
+export type BootstrapInput = Omit<In['system']['auth']['bootstrap'], 'setupCode'> & { setupCode?: string };
 export type SummaryInput = In['system']['telemetry']['summary'];
 export type AuthStatus = Out['system']['auth']['status'];
 export type Operator = Out['system']['auth']['login']['operator'];

@@ -59,7 +59,9 @@ export function createSessionClient(opts: { baseUrl: string; tokens: TokenHolder
   return {
     authStatus: () => run(() => client.system.auth.status.query()),
     login: (input) => signIn(() => client.system.auth.login.mutate(input)),
-    bootstrap: (input) => signIn(() => client.system.auth.bootstrap.mutate(input)),
+    // Sent as given: without a code the server names the missing field (the desktop app's main process
+    // adds its embedded server's code before it gets here; a remote server never sees that code).
+    bootstrap: (input) => signIn(() => client.system.auth.bootstrap.mutate(input as typeof input & { setupCode: string })),
     me: () =>
       tokens.get()
         ? run(() => client.system.auth.me.query(), { session: true })

@@ -5,12 +5,15 @@
 // database and the web console, one Ctrl-C stopping both.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { findElectronBinary, electronLaunch } = await tsImport('../electron/binary.ts', import.meta.url);
+/** Must match server/cli.ts SETUP_CODE_LINE (test/integration/start.test.ts checks the link). */
+const SETUP_CODE_LINE = 'No operator yet. Create the first one with this one-time setup code (valid only in this process): ';
 
 /** Runs a command in the project root; resolves to its exit code and what it wrote to stderr. */
 const run = (command, args, opts = {}) =>
@@ -86,7 +89,17 @@ async function browserConsole() {
   const api = spawn(process.execPath, [join(root, 'bin/tenantpilot.js'), 'serve', '--host', '127.0.0.1', '--port', String(apiPort)], {
     cwd: root,
     env: { ...process.env, TENANTPILOT_LOG_LEVEL: process.env.TENANTPILOT_LOG_LEVEL || 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // serve's output passes through; its first-run setup code (printed before its "listening" line)
+  // goes into the console URL, so the first-operator form arrives filled in.
+  let setupCode;
+  const listening = new Promise((resolve) => {
+    createInterface({ input: api.stdout }).on('line', (line) => {
+      console.log(line);
+      if (line.startsWith(SETUP_CODE_LINE)) setupCode = line.slice(SETUP_CODE_LINE.length).trim();
+      if (line.startsWith('TenantPilot API listening on')) resolve();
+    });
   });
   const children = [api];
   let stopping = false;
@@ -114,6 +127,7 @@ async function browserConsole() {
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   if (!(await waitForHttp(`${apiUrl}/healthz`, api)) || stopping) return Promise.all(exits);
+  await listening;
 
   const web = spawn(
     process.execPath,
@@ -124,7 +138,7 @@ async function browserConsole() {
   watch(web, 'web console');
   const webUrl = `http://127.0.0.1:${webPort}/`;
   if (await waitForHttp(webUrl, web)) {
-    console.log(`TenantPilot console: ${webUrl}  (API ${apiUrl}; Ctrl-C stops both)`);
+    console.log(`TenantPilot console: ${webUrl}${setupCode ? `#setup=${setupCode}` : ''}  (API ${apiUrl}; Ctrl-C stops both)`);
   }
   await Promise.all(exits);
 }

@@ -1,15 +1,37 @@
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { generatePendingReviewPacks } from './domain/review-packs/service.ts';
-import { buildHttpServer } from './http.ts';
+import { createSetupCode, NO_SETUP_CODE, type SetupCode } from './auth/setup-code.ts';
+import { buildHttpServer, buildMetricsServer } from './http.ts';
+import { isLoopbackBindHost } from './net.ts';
 import { createLogger, createMetrics } from './observability.ts';
 import { createRecorder } from './telemetry/recorder.ts';
-import { assertValidCron, schedulePrune } from './telemetry/schedule.ts';
+import { assertValidCron, scheduleDailyJobs } from './telemetry/schedule.ts';
 import type { AppDeps } from './trpc/context.ts';
 
-export type RunningServer = { url: string; port: number; deps: AppDeps; database: Database; close(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  /**
+   * This process's one-time first-run setup code while no system user exists, else null (see
+   * auth/setup-code.ts). `serve` prints it; the desktop app passes it to its own embedded server.
+   */
+  readonly setupCode: string | null;
+  /** Where GET /metrics is served (its own listener), or null when TENANTPILOT_METRICS_PORT=off. */
+  metricsUrl: string | null;
+  deps: AppDeps;
+  database: Database;
+  close(): Promise<void>;
+};
+
+const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+const portOf = (app: FastifyInstance, fallback: number) => {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : fallback;
+};
 
 /** How often the in-server worker turns pending review packs into ready ones. */
 const REVIEW_PACK_WORKER_MS = 5_000;
@@ -23,9 +45,12 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
   assertValidCron(config.pruneCron);
   // `database`: already opened (by `serve`, while this code loaded) for `config.database`; owned from here.
   const database = opts.database ?? (await openDatabase(config.database));
+  let setupCode: SetupCode;
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    // Only while no operator exists; a process started later (or another replica) makes its own.
+    setupCode = (await database.prisma.systemUser.count()) === 0 ? createSetupCode() : NO_SETUP_CODE;
   } catch (err) {
     await database.close();
     throw err;
@@ -38,10 +63,11 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
     log,
     metrics,
     now: () => new Date(),
-    mode: config.database.kind === 'pglite' ? 'local' : 'remote',
+    setupCode,
   };
-  const http = buildHttpServer(deps);
-  const prune = schedulePrune({ db: database, log, metrics }, { cron: config.pruneCron, retentionDays: config.retentionDays });
+  const http = buildHttpServer(deps, { loopbackOnly: isLoopbackBindHost(config.host), trustedProxies: config.trustedProxies });
+  const metricsHttp = config.metrics && buildMetricsServer(deps, { loopbackOnly: isLoopbackBindHost(config.metrics.host) });
+  const prune = scheduleDailyJobs({ db: database, log, metrics }, { cron: config.pruneCron, retentionDays: config.retentionDays });
   let working = false;
   const worker = setInterval(async () => {
     if (working) return;
@@ -56,23 +82,46 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
   }, REVIEW_PACK_WORKER_MS);
   worker.unref();
 
-  await http.listen({ host: config.host, port: opts.port ?? config.port });
-  const address = http.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, database: config.database.kind, nextPrune: prune.nextRun()?.toISOString() }, 'tenantpilot server listening');
+  let metricsUrl: string | null = null;
+  try {
+    await http.listen({ host: config.host, port: opts.port ?? config.port });
+    if (metricsHttp && config.metrics) {
+      try {
+        await metricsHttp.listen({ host: config.metrics.host, port: config.metrics.port });
+      } catch (err) {
+        throw new Error(
+          `Metrics listener: cannot listen on ${config.metrics.host}:${config.metrics.port} (${(err as { code?: string }).code ?? (err as Error).message}): ` +
+            'set TENANTPILOT_METRICS_PORT to a free port, 0 for any free port, or off',
+        );
+      }
+      metricsUrl = `${urlOf(config.metrics.host, portOf(metricsHttp, config.metrics.port))}/metrics`;
+    }
+  } catch (err) {
+    clearInterval(worker);
+    prune.stop();
+    await Promise.all([http.close(), metricsHttp?.close()]);
+    await database.close();
+    throw err;
+  }
+  const port = portOf(http, config.port);
+  const url = urlOf(config.host, port);
+  log.info({ url, metricsUrl, database: config.database.kind, nextPrune: prune.nextRun()?.toISOString() }, 'tenantpilot server listening');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    get setupCode() {
+      return setupCode.current();
+    },
+    metricsUrl,
     deps,
     database,
     close() {
       closing ??= (async () => {
         clearInterval(worker);
         prune.stop();
-        await http.close();
+        await Promise.all([http.close(), metricsHttp?.close()]);
         await database.close();
       })();
       return closing;

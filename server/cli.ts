@@ -55,6 +55,9 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   return answer;
 }
 
+/** How `serve` prints the first-run setup code (one line; tools may read the code after it). */
+export const SETUP_CODE_LINE = 'No operator yet. Create the first one with this one-time setup code (valid only in this process): ';
+
 export function buildCli(): Command {
   const program = new Command('tenantpilot')
     .description('TenantPilot product-usage telemetry: API server and operations')
@@ -63,7 +66,7 @@ export function buildCli(): Command {
 
   program
     .command('serve')
-    .description('Serve the HTTP API (tRPC at /trpc, /healthz, /metrics); applies pending migrations first')
+    .description('Serve the HTTP API (tRPC at /trpc, /healthz; /metrics on its own listener); applies pending migrations first')
     .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: PORT or 4310)', intOption('--port', 0, 65535))
     .action(async (opts: { host?: string; port?: number }) => {
@@ -76,6 +79,9 @@ export function buildCli(): Command {
       opening.catch(() => undefined); // awaited below; refused opens (folder in use) surface there
       const { startServer } = await import('./app.ts');
       const server = await startServer(config, { database: await opening });
+      // Not in the structured log, which may be shipped elsewhere: only to whoever sees this output.
+      // Before the "listening" line, so a tool that waits for that line has the code too.
+      if (server.setupCode) console.log(`${SETUP_CODE_LINE}${server.setupCode}`);
       console.log(`TenantPilot API listening on ${server.url} (${config.database.kind === 'pglite' ? `embedded database in ${config.database.dataDir}` : 'PostgreSQL'})`);
       let stopping = false;
       const stop = async (signal: string) => {

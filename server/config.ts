@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { isAddressOrRange } from './net.ts';
 
 /** A cron expression croner accepts (checked at load, not when the schedule first starts). */
 function isCron(expr: string): boolean {
@@ -29,6 +30,17 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4310),
   HOST: z.string().min(1).default('127.0.0.1'),
   TENANTPILOT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TENANTPILOT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  TENANTPILOT_METRICS_PORT: z
+    .string()
+    .refine((v) => v === 'off' || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), 'must be a port from 0 to 65535, or off')
+    .transform((v) => (v === 'off' ? ('off' as const) : Number(v)))
+    .default(9464),
+  TENANTPILOT_TRUSTED_PROXIES: z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((entries) => entries.every(isAddressOrRange), 'must be a comma-separated list of IP addresses or CIDR ranges')
+    .default([]),
 });
 
 export type Config = {
@@ -38,6 +50,10 @@ export type Config = {
   port: number;
   host: string;
   logLevel: z.infer<typeof envSchema>['TENANTPILOT_LOG_LEVEL'];
+  /** Where GET /metrics listens (its own listener, never the API port); null: no metrics listener. */
+  metrics: { host: string; port: number } | null;
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges); empty: none. */
+  trustedProxies: string[];
 };
 
 export class ConfigError extends Error {
@@ -62,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.TENANTPILOT_LOG_LEVEL,
+    metrics: e.TENANTPILOT_METRICS_PORT === 'off' ? null : { host: e.TENANTPILOT_METRICS_HOST, port: e.TENANTPILOT_METRICS_PORT },
+    trustedProxies: e.TENANTPILOT_TRUSTED_PROXIES,
   };
 }

@@ -1,6 +1,9 @@
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { isLoopbackHostHeader } from './net.ts';
+import type { Metrics } from './observability.ts';
 import type { AppRouter } from './trpc/router.ts';
 import { bearerToken, createContextInner, type AppDeps } from './trpc/context.ts';
 import { appRouter } from './trpc/router.ts';
@@ -14,6 +17,7 @@ export const MAX_BATCH_SIZE = 16;
 const RPC_CODES = {
   PARSE_ERROR: -32700,
   BAD_REQUEST: -32600,
+  NOT_FOUND: -32004,
   INTERNAL_SERVER_ERROR: -32603,
   PAYLOAD_TOO_LARGE: -32013,
   UNSUPPORTED_MEDIA_TYPE: -32015,
@@ -40,23 +44,58 @@ function isJson(text: string): boolean {
   }
 }
 
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+const TRPC_ROUTE = '/trpc/:path';
+/** The procedure paths a /trpc request names (a batch names several, comma-separated). */
+const procedurePaths = (req: FastifyRequest) => String((req.params as { path?: unknown }).path ?? '').split(',');
+const namesKnownProcedures = (req: FastifyRequest) => procedurePaths(req).every((p) => PROCEDURES.has(p));
+
 /**
- * Fastify + tRPC at /trpc, plus /healthz and /metrics. Request logs never carry headers or bodies.
- * Hostile requests are refused before any procedure runs, with fixed messages that never quote the
- * request: bodies over BODY_LIMIT (413), bodies that are not JSON (415), malformed JSON (400),
- * batches over MAX_BATCH_SIZE (400).
+ * The path a log line may carry: a known route's own path, never what a client made up (an unknown
+ * path or procedure name can carry anything, a password included).
  */
-export function buildHttpServer(deps: AppDeps): FastifyInstance {
+function loggablePath(req: FastifyRequest): string {
+  const route = req.routeOptions.url;
+  if (route === undefined) return '(no route)';
+  if (route === TRPC_ROUTE) return namesKnownProcedures(req) ? req.url.split('?')[0]! : '/trpc/(unknown procedure)';
+  return route;
+}
+
+export type HttpOptions = {
+  /**
+   * The server listens on a loopback address: answer only requests whose Host header names this
+   * machine (localhost, 127.x, [::1]) and the port they came in on. A web page the browser fetched
+   * from elsewhere cannot reach it by pointing its own domain at 127.0.0.1 (DNS rebinding).
+   */
+  loopbackOnly?: boolean;
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; empty: none, the client
+   * is the socket's peer. Only these may set the address that login throttling keys on.
+   */
+  trustedProxies?: readonly string[];
+};
+
+/** A Fastify instance with what both listeners share: logging without secrets, fixed refusals. */
+function baseServer(log: Logger, opts: HttpOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
-    // Fastify's own request lines would carry query strings; ours (onResponse) carry only the path.
+    loggerInstance: log as FastifyBaseLogger,
+    // Fastify's own request lines would carry query strings; ours (onResponse) carry only a known path.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 5000 },
+    trustProxy: opts.trustedProxies?.length ? [...opts.trustedProxies] : false,
   });
 
+  if (opts.loopbackOnly) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (!isLoopbackHostHeader(req.headers.host, req.socket.localPort)) {
+        return refuse(reply, 421, 'BAD_REQUEST', 'Misdirected request: this server answers only to localhost');
+      }
+    });
+  }
+
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log.info({ method: req.method, url: loggablePath(req), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   // Fastify's own refusals (body too large, unparseable content type, bad content-length) and anything
@@ -66,9 +105,23 @@ export function buildHttpServer(deps: AppDeps): FastifyInstance {
     if (status === 413) return refuse(reply, 413, 'PAYLOAD_TOO_LARGE', `Request body too large: the limit is ${BODY_LIMIT} bytes`);
     if (status === 415) return refuse(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type: send application/json');
     if (status < 500) return refuse(reply, status, 'BAD_REQUEST', 'Malformed request');
-    req.log.error({ url: req.url.split('?')[0], error: err.code ?? err.name ?? 'unknown' }, 'request failed');
+    req.log.error({ url: loggablePath(req), error: err.code ?? err.name ?? 'unknown' }, 'request failed');
     return refuse(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   });
+  // Fastify's own 404 quotes the method and path.
+  app.setNotFoundHandler((_req, reply) => refuse(reply, 404, 'NOT_FOUND', 'Not found'));
+  return app;
+}
+
+/**
+ * The API: Fastify + tRPC at /trpc, plus /healthz. Request logs never carry headers, bodies or a path
+ * the server does not know. Hostile requests are refused before any procedure runs, with fixed
+ * messages that never quote the request: bodies over BODY_LIMIT (413), bodies that are not JSON
+ * (415), malformed JSON or a repeated ?input= (400), batches over MAX_BATCH_SIZE (400), unknown
+ * routes and procedures (404). Metrics are not served here (see buildMetricsServer).
+ */
+export function buildHttpServer(deps: AppDeps, opts: HttpOptions = {}): FastifyInstance {
+  const app = baseServer(deps.log.child({ component: 'http' }), opts);
 
   app.register(async (api) => {
     // The API reads JSON only (tRPC would also take multipart/form-data, which no procedure uses).
@@ -77,9 +130,16 @@ export function buildHttpServer(deps: AppDeps): FastifyInstance {
         return refuse(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type: send application/json');
       }
     });
-    // tRPC would answer malformed JSON with the parser's message, which quotes the input (a password…).
     api.addHook('preHandler', async (req, reply) => {
-      const text = req.method === 'GET' ? (req.query as Record<string, unknown>).input : req.body;
+      // tRPC would answer "No procedure found on path <path>", quoting whatever the client sent.
+      if (!namesKnownProcedures(req)) return refuse(reply, 404, 'NOT_FOUND', 'Not found');
+      // A repeated ?input= arrives as an array, which tRPC would read past the JSON check below.
+      const input = (req.query as Record<string, unknown>).input;
+      if (input !== undefined && typeof input !== 'string') {
+        return refuse(reply, 400, 'BAD_REQUEST', 'Malformed request: send one input parameter');
+      }
+      // tRPC would answer malformed JSON with the parser's message, which quotes the input (a password…).
+      const text = req.method === 'GET' ? input : req.body;
       if (typeof text === 'string' && text !== '' && !isJson(text)) {
         return refuse(reply, 400, 'PARSE_ERROR', 'Malformed JSON: the input must be valid JSON');
       }
@@ -113,10 +173,18 @@ export function buildHttpServer(deps: AppDeps): FastifyInstance {
     }
   });
 
+  return app;
+}
+
+/**
+ * GET /metrics (Prometheus text) on a listener of its own, so the adoption counts per event and the
+ * login outcomes never share the public API port; bound to loopback unless configured otherwise.
+ */
+export function buildMetricsServer(deps: { log: Logger; metrics: Metrics }, opts: Pick<HttpOptions, 'loopbackOnly'> = {}): FastifyInstance {
+  const app = baseServer(deps.log.child({ component: 'metrics' }), opts);
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
-
   return app;
 }

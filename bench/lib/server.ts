@@ -33,6 +33,8 @@ export async function spawnServe(env: Record<string, string | undefined>): Promi
       TENANTPILOT_LOG_LEVEL: 'warn',
       // the schedule must not fire during a measurement
       TENANTPILOT_PRUNE_CRON: '0 0 1 1 *',
+      // several servers run at once: each its own metrics port
+      TENANTPILOT_METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -62,7 +62,8 @@ export async function serveLocally(deps: ServeDeps): Promise<void> {
     // Only the local-mode settings are read: a stray DATABASE_URL or PORT in the shell is not ours.
     const config = loadConfig(options.settings);
     log = createDesktopLogger({ level: config.logLevel, name: 'local-server', logsDir: options.logsDir }).log.child({ component: 'local-server' });
-    server = await start({ ...config, host: '127.0.0.1', database: { kind: 'pglite', dataDir: options.dataDir } }, { log, port: 0 });
+    // No metrics listener: nothing scrapes a desktop app, and its default port would collide with `serve`'s.
+    server = await start({ ...config, host: '127.0.0.1', database: { kind: 'pglite', dataDir: options.dataDir }, metrics: null }, { log, port: 0 });
   })();
 
   try {

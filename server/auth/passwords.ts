@@ -1,8 +1,14 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { passwordHashing, type Priority } from './work-limiter.ts';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+/** scrypt through the process's hashing limiter: may throw BusyError instead of queueing without end. */
+const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions, priority?: Priority) =>
+  passwordHashing.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
+    priority,
   );
 
 export type ScryptCost = { N: number; r: number; p: number };
@@ -28,16 +34,16 @@ export function costOf(stored: string): ScryptCost | undefined {
   return algo === 'scrypt' && Object.values(cost).every((v) => Number.isSafeInteger(v) && v > 0) ? cost : undefined;
 }
 
-/** Recomputes the hash with the stored salt and cost; the comparison is constant-time. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/**
+ * Recomputes the hash with the stored salt and cost; the comparison is constant-time. `priority`:
+ * its place in the hashing queue (see work-limiter.ts).
+ */
+export async function verifyPassword(password: string, stored: string, priority?: Priority): Promise<boolean> {
   const [, , , , salt, hash] = stored.split('$');
   const cost = costOf(stored);
   if (!cost || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    ...cost,
-    maxmem: 128 * cost.N * cost.r * 2,
-  });
+  const key = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { ...cost, maxmem: 128 * cost.N * cost.r * 2 }, priority);
   return timingSafeEqual(key, expected);
 }
 
@@ -54,6 +60,8 @@ export function decoyHash(cost: ScryptCost = DEFAULT_COST): Promise<string> {
   if (!decoy) {
     decoy = hashPassword(randomBytes(24).toString('base64url'), cost);
     decoys.set(key, decoy);
+    // A refused build (the hashing limiter was full) is not remembered: the next caller tries again.
+    decoy.catch(() => decoys.delete(key));
   }
   return decoy;
 }

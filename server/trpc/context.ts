@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SetupCode } from '../auth/setup-code.ts';
 import type { Db, Database } from '../db/client.ts';
 import type { Metrics } from '../observability.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
@@ -11,14 +12,17 @@ export type AppDeps = {
   log: Logger;
   metrics: Metrics;
   now: () => Date;
-  /** `local`: embedded database on this machine (first-operator bootstrap allowed). */
-  mode: 'local' | 'remote';
+  /** This process's first-run setup code (see auth/setup-code.ts); absent: no bootstrap possible. */
+  setupCode?: SetupCode;
 };
 
 export type ContextInner = AppDeps & {
   /** Bearer token from the Authorization header, if any. */
   token: string | undefined;
-  /** Client address, for login throttling. */
+  /**
+   * Client address, for login throttling and for what `system.auth.status` may tell: the socket's peer,
+   * or the X-Forwarded-For client when the peer is a trusted proxy.
+   */
   ip: string;
   /** Sets a response header (e.g. Retry-After); a no-op outside HTTP. */
   setHeader: (name: string, value: string) => void;

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { CAPABILITIES, SYSTEM_PERMISSIONS, type Capability } from '../../server/auth/capabilities.ts';
 import { hashPassword } from '../../server/auth/passwords.ts';
+import { createSetupCode } from '../../server/auth/setup-code.ts';
 import type { Database } from '../../server/db/client.ts';
 import { createLogger, createMetrics } from '../../server/observability.ts';
 import { createRecorder } from '../../server/telemetry/recorder.ts';
@@ -24,8 +25,11 @@ export function memoryLog() {
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
-/** Server dependencies over a test database, with an adjustable clock. */
-export async function createTestApp(testDb: TestDatabase, opts: { mode?: 'local' | 'remote' } = {}) {
+/**
+ * Server dependencies over a test database, with an adjustable clock; `setupCode` plays the code a
+ * server makes at start while no operator exists (none by default).
+ */
+export async function createTestApp(testDb: TestDatabase, opts: { setupCode?: string } = {}) {
   const { log, lines } = memoryLog();
   const metrics = createMetrics();
   let clock: (() => Date) | undefined;
@@ -36,7 +40,7 @@ export async function createTestApp(testDb: TestDatabase, opts: { mode?: 'local'
     log,
     metrics,
     now: () => (clock ? clock() : new Date()),
-    mode: opts.mode ?? 'local',
+    setupCode: opts.setupCode === undefined ? undefined : createSetupCode(opts.setupCode),
   };
   return {
     ...testDb,
@@ -66,7 +70,7 @@ export async function createTestApp(testDb: TestDatabase, opts: { mode?: 'local'
  * Registers beforeAll/afterAll for a test file: one database and app for the whole file.
  * Use the returned getter inside tests.
  */
-export function useTestApp(opts: { mode?: 'local' | 'remote'; fixture?: boolean } = {}) {
+export function useTestApp(opts: { setupCode?: string; fixture?: boolean } = {}) {
   let app: TestApp | undefined;
   let fixture: Fixture | undefined;
   beforeAll(async () => {

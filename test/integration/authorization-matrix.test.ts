@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WRONG_SETUP_CODE } from '../../server/auth/service.ts';
 import { PLANES } from '../../server/auth/sessions.ts';
+import { THROTTLE } from '../../server/auth/throttle.ts';
 import { appRouter } from '../../server/trpc/router.ts';
 import { PASSWORD, createTestApp, useTestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -97,9 +99,10 @@ const MATRIX: Record<string, Row> = {
   'system.auth.status': { plane: 'public', expect: expectations('public'), call: (c) => c.system.auth.status() },
   'system.auth.bootstrap': {
     plane: 'public',
-    // An operator exists, so nobody may bootstrap another one, whoever asks.
+    // An operator exists, so this server holds no setup code and nobody may bootstrap another one, whoever asks.
     expect: Object.fromEntries(PRINCIPALS.map((p) => [p, 'FORBIDDEN'])) as Record<Principal, Code>,
-    call: (c) => c.system.auth.bootstrap({ email: 'second@example.test', displayName: 'Second', password: 'a long enough password' }),
+    call: (c) =>
+      c.system.auth.bootstrap({ email: 'second@example.test', displayName: 'Second', password: 'a long enough password', setupCode: 'a guessed code' }),
   },
   'system.auth.logout': { plane: 'system', expect: expectations('system'), call: (c) => c.system.auth.logout() },
   'system.auth.me': { plane: 'system', expect: expectations('system'), call: (c) => c.system.auth.me() },
@@ -118,34 +121,39 @@ function tokenOf(key: string, fresh: boolean, make: () => Promise<string>): Prom
   return tokens.get(key)!;
 }
 
+/** Each cell calls from an address of its own, so no cell's refusals count against another's (throttling). */
+let cellNumber = 0;
+const cellAddress = () => `10.0.${Math.floor(++cellNumber / 250)}.${(cellNumber % 250) + 1}`;
+
 async function callerFor(principal: Principal, plane: Plane, fresh: boolean): Promise<Caller> {
   const { app } = t;
+  const ip = cellAddress();
   const systemPlane = plane === 'system';
   const admin = (email: string) => tokenOf(email, fresh, () => app.adminToken(email));
   const system = (email: string) => tokenOf(email, fresh, () => app.systemToken(email));
   switch (principal) {
     case 'anonymous':
-      return app.caller();
+      return app.caller(undefined, ip);
     case 'unknown token':
-      return app.caller(`${systemPlane ? PLANES.system.prefix : PLANES.admin.prefix}${'A'.repeat(43)}`);
+      return app.caller(`${systemPlane ? PLANES.system.prefix : PLANES.admin.prefix}${'A'.repeat(43)}`, ip);
     case 'other-workspace admin':
-      return app.caller(await admin('owner@globex.test'));
+      return app.caller(await admin('owner@globex.test'), ip);
     case 'member without the capability':
-      return app.caller(await admin('readonly@acme.test'));
+      return app.caller(await admin('readonly@acme.test'), ip);
     case 'entitled admin':
-      return app.caller(await admin('owner@acme.test'));
+      return app.caller(await admin('owner@acme.test'), ip);
     case 'system operator':
-      return app.caller(await system('operator@example.test'));
+      return app.caller(await system('operator@example.test'), ip);
     case 'operator without the permission':
-      return app.caller(await system('nobody@example.test'));
+      return app.caller(await system('nobody@example.test'), ip);
     case 'expired token':
       // a live token of the procedure's plane, used after its lifetime (the clock moves in the cell)
-      return app.caller(systemPlane ? await app.systemToken() : await app.adminToken('owner@acme.test'));
+      return app.caller(systemPlane ? await app.systemToken() : await app.adminToken('owner@acme.test'), ip);
     case 'revoked token': {
       const token = systemPlane ? await app.systemToken() : await app.adminToken('owner@acme.test');
       if (systemPlane) await app.caller(token).system.auth.logout();
       else await app.caller(token).auth.logout();
-      return app.caller(token);
+      return app.caller(token, ip);
     }
   }
 }
@@ -229,26 +237,64 @@ describe('what a refusal says', () => {
     );
   });
 
-  it('lets the first operator be bootstrapped only on a local server with no operator yet', async () => {
+  it('lets the first operator be bootstrapped only with this process’s setup code, only while no operator exists; tells only a caller on this machine that it may', async () => {
     const testDb = await createTestDatabase();
     try {
-      const remote = await createTestApp(testDb, { mode: 'remote' });
-      const local = await createTestApp(testDb, { mode: 'local' });
+      const app = await createTestApp(testDb, { setupCode: 'this-process-code' });
+      const otherProcess = await createTestApp(testDb, { setupCode: 'another-process-code' });
       const input = { email: 'first@example.test', displayName: 'First', password: 'a long enough password' };
-      expect(await remote.caller().system.auth.status()).toEqual({ bootstrapAvailable: false });
-      expect(await outcome(remote.caller().system.auth.bootstrap(input))).toEqual({
-        code: 'FORBIDDEN',
-        message: 'The first operator can only be created on a local (embedded) server',
-      });
-      expect(await local.caller().system.auth.status()).toEqual({ bootstrapAvailable: true });
-      const first = await local.caller().system.auth.bootstrap(input);
+      const wrongCode = { code: 'FORBIDDEN', message: WRONG_SETUP_CODE };
+
+      // Whoever is not on this machine learns nothing, not even that no operator exists yet.
+      expect(await app.caller(undefined, '203.0.113.7').system.auth.status()).toEqual({ bootstrapAvailable: false });
+      expect(await app.caller(undefined, '2001:db8::7').system.auth.status()).toEqual({ bootstrapAvailable: false });
+      for (const local of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) {
+        expect(await app.caller(undefined, local).system.auth.status(), local).toEqual({ bootstrapAvailable: true });
+      }
+
+      // No code at all: refused as input, saying what is missing (a client without its own code sends none).
+      const missing = await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap(input as typeof input & { setupCode: string }));
+      expect(missing.code).toBe('BAD_REQUEST');
+      expect(missing.message).toContain('enter the setup code the server printed at start');
+      // A wrong code, or another process's code: refused, nothing created, counted as a failed sign-in.
+      expect(await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: 'a guessed code' }))).toEqual(wrongCode);
+      expect(await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: 'another-process-code' }))).toEqual(wrongCode);
+      expect(await app.db.systemUser.count()).toBe(0);
+      expect(await app.db.loginThrottle.findMany({ where: { key: { contains: '127.0.0.1' } }, select: { key: true, failures: true } })).toEqual(
+        expect.arrayContaining([{ key: 'system:setup-code:127.0.0.1', failures: 2 }, { key: 'system:address:127.0.0.1', failures: 2 }]),
+      );
+
+      const first = await app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: ' this-process-code ' });
       expect(first.operator).toMatchObject({ email: 'first@example.test', displayName: 'First' });
-      expect(await local.caller(first.token).system.telemetry.summary({ window: '24h' })).toMatchObject({ isEmpty: true });
-      expect(await local.caller().system.auth.status()).toEqual({ bootstrapAvailable: false });
-      expect(await outcome(local.caller().system.auth.bootstrap({ ...input, email: 'second@example.test' }))).toEqual({
-        code: 'FORBIDDEN',
-        message: 'An operator already exists: sign in instead',
-      });
+      expect(await app.caller(first.token).system.telemetry.summary({ window: '24h' })).toMatchObject({ isEmpty: true });
+
+      // The code is spent; the other process's code now meets an operator.
+      expect(await app.caller(undefined, '127.0.0.1').system.auth.status()).toEqual({ bootstrapAvailable: false });
+      expect(await outcome(app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, email: 'second@example.test', setupCode: 'this-process-code' }))).toEqual(wrongCode);
+      expect(await otherProcess.caller(undefined, '127.0.0.1').system.auth.status()).toEqual({ bootstrapAvailable: false });
+      expect(
+        await outcome(otherProcess.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, email: 'second@example.test', setupCode: 'another-process-code' })),
+      ).toEqual({ code: 'FORBIDDEN', message: 'An operator already exists: sign in instead' });
+      expect(await app.db.systemUser.count()).toBe(1);
+    } finally {
+      await testDb.drop();
+    }
+  });
+
+  it('throttles wrong setup codes per address like failed sign-ins: the fifth is refused with TOO_MANY_REQUESTS, and the right code is refused while locked', async () => {
+    const testDb = await createTestDatabase();
+    try {
+      const app = await createTestApp(testDb, { setupCode: 'the-code' });
+      const input = { email: 'first@example.test', displayName: 'First', password: 'a long enough password' };
+      const codes: string[] = [];
+      for (let i = 0; i < THROTTLE.maxFailuresPerAccount; i++) {
+        codes.push((await outcome(app.caller(undefined, '192.0.2.50').system.auth.bootstrap({ ...input, setupCode: `guess ${i}` }))).code);
+      }
+      expect(codes).toEqual([...Array(THROTTLE.maxFailuresPerAccount - 1).fill('FORBIDDEN'), 'TOO_MANY_REQUESTS']);
+      expect((await outcome(app.caller(undefined, '192.0.2.50').system.auth.bootstrap({ ...input, setupCode: 'the-code' }))).code).toBe('TOO_MANY_REQUESTS');
+      expect(await app.db.systemUser.count()).toBe(0);
+      // Another address is not locked out of its own first run.
+      expect((await app.caller(undefined, '127.0.0.1').system.auth.bootstrap({ ...input, setupCode: 'the-code' })).operator.email).toBe('first@example.test');
     } finally {
       await testDb.drop();
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildCli } from '../../server/cli.ts';
+import { SETUP_CODE_LINE, buildCli } from '../../server/cli.ts';
 import { createTenantPilotClient } from '../../server/client.ts';
 import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../helpers/db.ts';
 
@@ -48,7 +48,7 @@ function tp(args: string[], opts: { env?: Record<string, string>; input?: string
 
 /** `serve --port 0`: resolves once it listens, with its URL and a way to stop it (SIGTERM). */
 async function serve() {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: env({ TENANTPILOT_LOG_LEVEL: 'info' }) });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: env({ TENANTPILOT_LOG_LEVEL: 'info', TENANTPILOT_METRICS_PORT: '0' }) });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -63,6 +63,8 @@ async function serve() {
   });
   return {
     url,
+    /** What it printed so far. */
+    output: () => stdout,
     async stop() {
       child.kill('SIGTERM');
       return closed;
@@ -107,6 +109,26 @@ describe('an operator setting up and running TenantPilot with the CLI', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Applied \d+ migration\(s\): \d{14}_init/);
     expect(await inProcess(['migrate'])).toBe('Database is up to date.');
+  });
+
+  it('serve, while no operator exists, prints a one-time setup code in one line — and only that process accepts it', async () => {
+    const server = await serve();
+    try {
+      // Printed right after the "listening" line (which may arrive in a chunk of its own).
+      for (let i = 0; i < 100 && !server.output().includes(SETUP_CODE_LINE); i++) await new Promise((r) => setTimeout(r, 50));
+      const lines = server.output().split('\n').filter((line) => line.startsWith(SETUP_CODE_LINE));
+      expect(lines).toHaveLength(1);
+      const code = lines[0]!.slice(SETUP_CODE_LINE.length);
+      expect(code).toMatch(/^[\w-]{32}$/);
+      const anonymous = createTenantPilotClient({ url: server.url });
+      expect(await anonymous.system.auth.status.query()).toEqual({ bootstrapAvailable: true });
+      const input = { email: 'first@example.test', displayName: 'First', password: 'a long enough password' };
+      await expect(anonymous.system.auth.bootstrap.mutate({ ...input, setupCode: `${code}-guessed` })).rejects.toMatchObject({
+        data: { code: 'FORBIDDEN' },
+      });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('system-user:create reads the password from stdin, and refuses a taken e-mail in one line', async () => {
@@ -159,6 +181,8 @@ describe('an operator setting up and running TenantPilot with the CLI', () => {
     const server = await serve();
     let stopped: Run | undefined;
     try {
+      // Operators exist: no setup code.
+      expect(server.output()).not.toContain(SETUP_CODE_LINE);
       const anonymous = createTenantPilotClient({ url: server.url });
       const operator = createTenantPilotClient({
         url: server.url,

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCClientError } from '@trpc/client';
@@ -11,7 +12,8 @@ import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from
 
 /**
  * DESIGN.md Part 1 "HTTP": the server as a client in any language sees it — tRPC at /trpc with plain
- * JSON (ISO dates, string ids), /healthz and /metrics — started the way `tenantpilot serve` starts it.
+ * JSON (ISO dates, string ids), /healthz, and /metrics on a listener of its own — started the way
+ * `tenantpilot serve` starts it.
  */
 let server: RunningServer;
 let fx: Fixture;
@@ -29,7 +31,7 @@ beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'tp-http-'));
     env = { TENANTPILOT_DATA_DIR: await pgliteDataDir(join(scratch, 'data'), { migrated: true }) };
   }
-  server = await startServer({ ...loadConfig({ ...env, TENANTPILOT_LOG_LEVEL: 'silent' }), port: 0 });
+  server = await startServer({ ...loadConfig({ ...env, TENANTPILOT_LOG_LEVEL: 'silent', TENANTPILOT_METRICS_PORT: '0' }), port: 0 });
   fx = await seedFixture(server.database);
 });
 afterAll(async () => {
@@ -155,9 +157,50 @@ describe('the typed client (createTenantPilotClient)', () => {
   });
 });
 
+/** A GET with the Host header given (fetch may not set Host), over a socket to `base`. */
+function getWithHost(base: string, path: string, host: string | undefined): Promise<{ status: number; body: string }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'GET', setHost: false, headers: host === undefined ? {} : { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('a server bound to loopback answers only to loopback names (DNS rebinding)', () => {
+  it('refuses a Host header naming another site or another port with 421 and a fixed message; answers localhost, 127.0.0.1 and [::1] on its own port', async () => {
+    for (const url of [server.url, server.metricsUrl!]) {
+      const { port } = new URL(url);
+      for (const host of ['attacker.example', `attacker.example:${port}`, `localhost:${Number(port) + 1}`, `127.0.0.1.attacker.example:${port}`, '']) {
+        const res = await getWithHost(url, url === server.url ? '/healthz' : '/metrics', host);
+        expect(res.status, `Host: ${host}`).toBe(421);
+        expect(JSON.parse(res.body).error.message).toBe('Misdirected request: this server answers only to localhost');
+        expect(res.body).not.toContain('attacker');
+      }
+      // No Host header at all: Node refuses the HTTP/1.1 request itself.
+      expect((await getWithHost(url, '/healthz', undefined)).status).toBe(400);
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+        expect((await getWithHost(url, url === server.url ? '/healthz' : '/metrics', host)).status, `Host: ${host}`).toBe(200);
+      }
+    }
+  });
+});
+
 describe('/healthz and /metrics', () => {
-  it('/metrics exposes the required families in Prometheus text, counting what happened', async () => {
+  it('/metrics is not on the API port: a fixed 404 that shows nothing', async () => {
     const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { message: 'Not found', code: -32004, data: { code: 'NOT_FOUND', httpStatus: 404 } } });
+  });
+
+  it('/metrics on the metrics listener (loopback, its own port) exposes the required families in Prometheus text, counting what happened', async () => {
+    expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(new URL(server.metricsUrl!).port).not.toBe(String(server.port));
+    const res = await fetch(server.metricsUrl!);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
@@ -185,6 +228,6 @@ describe('/healthz and /metrics', () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'unavailable' });
-    expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+    expect((await fetch(server.metricsUrl!)).status).toBe(200);
   });
 });

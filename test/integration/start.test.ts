@@ -44,7 +44,11 @@ describe.skipIf(!!skip)(`npm start without an Electron binary${skip ? ` (skipped
       }
       const lines = output.split('\n').filter((l) => l.trim());
       expect(lines.filter((l) => l.startsWith('TenantPilot Console cannot open as a desktop app here (no Electron binary'))).toHaveLength(1);
-      expect(lines).toContain(`TenantPilot console: http://127.0.0.1:${webPort}/  (API http://127.0.0.1:${apiPort}; Ctrl-C stops both)`);
+      // A new folder has no operator: the URL carries the server's one-time setup code for the first-operator form.
+      const consoleLine = lines.find((l) => l.startsWith('TenantPilot console: '));
+      const link = consoleLine?.match(/^TenantPilot console: (\S+)#setup=(\S+)  \(API (\S+); Ctrl-C stops both\)$/);
+      expect(link?.[1]).toBe(`http://127.0.0.1:${webPort}/`);
+      expect(link?.[3]).toBe(`http://127.0.0.1:${apiPort}`);
 
       const page = await fetch(`http://127.0.0.1:${webPort}/`);
       expect(page.status).toBe(200);
@@ -54,6 +58,13 @@ describe.skipIf(!!skip)(`npm start without an Electron binary${skip ? ` (skipped
       expect(await health.json()).toEqual({ status: 'ok' });
       const status = await fetch(`http://127.0.0.1:${webPort}/trpc/system.auth.status`);
       expect(status.status).toBe(200);
+      // …and the code in the link is the one that creates the first operator
+      const bootstrap = await fetch(`http://127.0.0.1:${webPort}/trpc/system.auth.bootstrap`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'first@tenantpilot.test', displayName: 'First', password: 'first operator password', setupCode: link![2] }),
+      });
+      expect(bootstrap.status).toBe(200);
     } finally {
       process.kill(-child.pid!, 'SIGINT');
     }

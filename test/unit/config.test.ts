@@ -24,7 +24,31 @@ describe('configuration from the environment (DESIGN.md Part 1)', () => {
       port: 4310,
       host: '127.0.0.1',
       logLevel: 'info',
+      metrics: { host: '127.0.0.1', port: 9464 },
+      trustedProxies: [],
     });
+  });
+
+  it('reads the metrics listener (port 0: any free port; off: none) and the trusted proxies', () => {
+    expect(loadConfig({ TENANTPILOT_METRICS_HOST: '0.0.0.0', TENANTPILOT_METRICS_PORT: '9100' }).metrics).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(loadConfig({ TENANTPILOT_METRICS_PORT: '0' }).metrics).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(loadConfig({ TENANTPILOT_METRICS_PORT: 'off' }).metrics).toBeNull();
+    expect(loadConfig({ TENANTPILOT_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,fd00::/8 ,::1' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      'fd00::/8',
+      '::1',
+    ]);
+  });
+
+  it.each(['abc', '-1', '65536', 'on', '9464.5'])('refuses TENANTPILOT_METRICS_PORT %j, naming it and what it takes', (value) => {
+    expect(refusal({ TENANTPILOT_METRICS_PORT: value }).message).toBe('Invalid configuration: TENANTPILOT_METRICS_PORT must be a port from 0 to 65535, or off');
+  });
+
+  it.each(['proxy.internal', '10.0.0.0/33', '10.0.0.0/8/1', '::1/129', '*', '10.0.0.300'])('refuses TENANTPILOT_TRUSTED_PROXIES %j, naming it', (value) => {
+    expect(refusal({ TENANTPILOT_TRUSTED_PROXIES: value }).message).toBe(
+      'Invalid configuration: TENANTPILOT_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges',
+    );
   });
 
   it('reads every documented variable', () => {

@@ -143,7 +143,13 @@ export function App({ platform }: { platform: Platform }) {
               </Alert>
             )}
             {phase.bootstrapAvailable ? (
-              <BootstrapForm api={api} onSignedIn={({ operator }) => setPhase({ kind: 'signed-in', operator })} footer={connectionButton} />
+              <BootstrapForm
+                api={api}
+                // The desktop app's embedded server gets its setup code from the main process.
+                askSetupCode={connection?.mode !== 'local'}
+                onSignedIn={({ operator }) => setPhase({ kind: 'signed-in', operator })}
+                footer={connectionButton}
+              />
             ) : (
               <LoginForm api={api} notice={phase.notice} onSignedIn={({ operator }) => setPhase({ kind: 'signed-in', operator })} footer={connectionButton} />
             )}

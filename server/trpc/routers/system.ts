@@ -1,6 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { bootstrapFirstOperator, bootstrapInput, login, loginInput, revokeSession } from '../../auth/service.ts';
+import { isLoopbackAddress } from '../../net.ts';
 import { summarize, summaryInput } from '../../telemetry/summary.ts';
 import { publicProcedure, router, systemProcedure, systemSessionProcedure } from '../init.ts';
 
@@ -11,20 +11,17 @@ export const systemRouter = router({
       const { token, expiresAt, account } = await login(ctx, 'system', input);
       return { token, expiresAt, operator: account };
     }),
-    /** Whether the console should offer "Create the first operator". */
+    /**
+     * Whether the console should offer "Create the first operator": only to a caller on this machine
+     * (whoever else asks learns nothing, not even whether an operator exists), and only while this
+     * process holds a setup code and no operator exists.
+     */
     status: publicProcedure.query(async ({ ctx }) => ({
-      bootstrapAvailable: ctx.mode === 'local' && (await ctx.db.systemUser.count()) === 0,
+      bootstrapAvailable:
+        isLoopbackAddress(ctx.ip) && ctx.setupCode?.current() != null && (await ctx.db.systemUser.count()) === 0,
     })),
     bootstrap: publicProcedure.input(bootstrapInput).mutation(async ({ ctx, input }) => {
-      if (ctx.mode !== 'local') {
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'The first operator can only be created on a local (embedded) server' });
-      }
-      // Refuse before hashing: once an operator exists, this public endpoint must cost nothing.
-      // (bootstrapFirstOperator re-checks under its lock, for two first operators racing.)
-      if ((await ctx.db.systemUser.count()) > 0) {
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'An operator already exists: sign in instead' });
-      }
-      const { token, expiresAt, operator } = await bootstrapFirstOperator(ctx.db, input, ctx.now());
+      const { token, expiresAt, operator } = await bootstrapFirstOperator(ctx, input);
       return { token, expiresAt, operator };
     }),
     logout: systemSessionProcedure.input(z.strictObject({}).optional()).mutation(async ({ ctx }) => {

@@ -57,7 +57,12 @@ const serverEnv = (dataDir: string) => ({
   TENANTPILOT_DATA_DIR: dataDir,
   TENANTPILOT_LOG_LEVEL: 'warn',
   TENANTPILOT_DEMO_PASSWORD: DEMO_PASSWORD,
+  // Never a fixed port in tests: the metrics listener takes any free one.
+  TENANTPILOT_METRICS_PORT: '0',
 });
+
+/** The line `serve` prints while no operator exists, ending in the one-time setup code. */
+const SETUP_CODE = /one-time setup code \(valid only in this process\): (\S+)/;
 
 /** `tenantpilot serve` as a child process, stoppable and restartable on the same port and data. */
 export class ApiServer {
@@ -72,6 +77,11 @@ export class ApiServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The first-run setup code this process printed, if it printed one (only while no operator exists). */
+  get setupCode(): string | undefined {
+    return SETUP_CODE.exec(this.output)?.[1];
+  }
+
   async start() {
     this.output = '';
     const child = spawn(process.execPath, [join(ROOT, 'bin/tenantpilot.js'), 'serve', '--host', '127.0.0.1', '--port', String(this.port)], {
@@ -83,7 +93,11 @@ export class ApiServer {
     child.stderr!.on('data', (d) => (this.output += d));
     this.child = child;
     try {
-      await waitForHttp(`${this.url}/healthz`, { process: child });
+      // A fresh embedded folder runs initdb first: a minute or more on a busy machine.
+      await waitForHttp(`${this.url}/healthz`, { process: child, timeoutMs: 110_000 });
+      // `serve` prints its lines right after it listens; wait for them to arrive.
+      const deadline = Date.now() + 5_000;
+      while (!this.output.includes('TenantPilot API listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     } catch (err) {
       throw new Error(`API server did not start: ${(err as Error).message}\n${this.output}`);
     }

@@ -64,15 +64,25 @@ test.afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('first run on an empty server offers "Create the first operator" and signs the new operator in', async () => {
-  await page.goto(env.webUrl);
+test('first run on an empty server offers "Create the first operator", refuses a wrong setup code, and signs the new operator in with the printed one', async () => {
+  const setupCode = api.setupCode;
+  expect(setupCode, 'serve prints a one-time setup code while no operator exists').toMatch(/^[\w-]{32}$/);
+
+  // A console link carries the code in its fragment (never sent to a server); this one is wrong.
+  await page.goto(`${env.webUrl}/#setup=not-the-printed-code`);
   await expect(page.getByRole('heading', { name: 'Create the first operator' })).toBeVisible();
+  await expect(page.getByLabel('Setup code')).toHaveValue('not-the-printed-code');
+  expect(new URL(page.url()).hash).toBe('');
   await page.getByLabel('E-mail').fill('first@tenantpilot.test');
   await page.getByLabel('Display name').fill('First Operator');
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill('first operator password');
   await page.getByLabel('Confirm password').fill('first operator password');
   await page.getByRole('button', { name: 'Create operator' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Invalid or expired setup code: use the one this server printed at start');
+  await expect(page.getByRole('region', { name: 'Product telemetry' })).toHaveCount(0);
 
+  await page.getByLabel('Setup code').fill(setupCode!);
+  await page.getByRole('button', { name: 'Create operator' }).click();
   await expect(page.getByRole('region', { name: 'Product telemetry' })).toBeVisible();
   await expect(page.getByText('First Operator')).toBeVisible();
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -173,5 +173,7 @@ describe(`${CLIENTS} concurrent clients with random retries`, () => {
     expect(await app.db.auditLog.count({ where: { action: 'operation.started' } })).toBe(runs.size);
     expect(await app.db.auditLog.count({ where: { action: 'stored_report.created' } })).toBe(reports.size);
     expect(await app.db.auditLog.count({ where: { action: 'review_pack.generation_requested' } })).toBe(packs.size);
-  });
+    // 64 clients' sign-ins (about 21 per account, which take turns per account by design) and their
+    // actions: about 15–45 s alone on this project's shared two-core machines, more within `npm test`.
+  }, 150_000);
 });

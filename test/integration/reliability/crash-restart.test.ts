@@ -31,7 +31,13 @@ async function openServerDatabase(): Promise<Database> {
 }
 
 beforeAll(async () => {
-  const base: NodeJS.ProcessEnv = { ...process.env, TENANTPILOT_LOG_LEVEL: 'warn', HOST: '127.0.0.1', TENANTPILOT_PRUNE_CRON: '0 0 1 1 *' };
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    TENANTPILOT_LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    TENANTPILOT_PRUNE_CRON: '0 0 1 1 *',
+    TENANTPILOT_METRICS_PORT: '0',
+  };
   delete base.DATABASE_URL;
   delete base.TENANTPILOT_DATA_DIR;
   if (kind === 'postgres') {

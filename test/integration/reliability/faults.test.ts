@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../../server/db/client.ts';
-import { buildHttpServer } from '../../../server/http.ts';
+import { buildMetricsServer } from '../../../server/http.ts';
 import { createLogger, createMetrics } from '../../../server/observability.ts';
 import { createRecorder } from '../../../server/telemetry/recorder.ts';
 import { createContextInner, type AppDeps } from '../../../server/trpc/context.ts';
@@ -20,13 +20,15 @@ const t = useTestApp();
 const onPostgres = testDbKind() === 'postgres';
 
 const failures = async (deps: Pick<AppDeps, 'metrics'>) => (await deps.metrics.recorderFailures.get()).values[0]?.value ?? 0;
-/** What GET /metrics serves. */
+/** What GET /metrics serves (on the metrics listener, over a real socket on a free port). */
 async function metricsText(deps: AppDeps) {
-  const http = buildHttpServer(deps);
+  const http = buildMetricsServer(deps, { loopbackOnly: true });
   try {
-    const res = await http.inject({ method: 'GET', url: '/metrics' });
-    expect(res.statusCode).toBe(200);
-    return res.body;
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    const address = http.server.address();
+    const res = await fetch(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics`);
+    expect(res.status).toBe(200);
+    return await res.text();
   } finally {
     await http.close();
   }
@@ -132,7 +134,7 @@ describe('the ledger insert fails; the source actions do not', () => {
     const database = await openPostgres(url.toString(), { poolSize: 4 });
     const { log, lines } = memoryLog();
     const metrics = createMetrics();
-    const deps: AppDeps = { db: database.prisma, database, telemetry: createRecorder({ log, metrics }), log, metrics, now: () => new Date(), mode: 'remote' };
+    const deps: AppDeps = { db: database.prisma, database, telemetry: createRecorder({ log, metrics }), log, metrics, now: () => new Date() };
     try {
       const caller = createCaller(createContextInner(deps, { token: await app.adminToken('owner@acme.test'), ip: '192.0.2.10' }));
       await injectLedgerFault(`PERFORM pg_sleep(3);`);
@@ -158,7 +160,7 @@ describe('the ledger insert fails; the source actions do not', () => {
       const database = await openPostgres(app.url!, { poolSize: 2 });
       const { log, lines } = memoryLog();
       const metrics = createMetrics();
-      const deps: AppDeps = { db: database.prisma, database, telemetry: createRecorder({ log, metrics }), log, metrics, now: () => new Date(), mode: 'remote' };
+      const deps: AppDeps = { db: database.prisma, database, telemetry: createRecorder({ log, metrics }), log, metrics, now: () => new Date() };
       const caller = createCaller(createContextInner(deps, { token: await app.adminToken('owner@acme.test'), ip: '192.0.2.11' }));
       const killer = new pg.Client({ connectionString: app.url });
       await killer.connect();

@@ -176,6 +176,8 @@ describe('two replicas on one database', () => {
         port: 0,
         host: '127.0.0.1',
         logLevel: 'info',
+        metrics: { host: '127.0.0.1', port: 0 },
+        trustedProxies: [],
       };
       const logs = [memoryLog(), memoryLog()];
       const started = await Promise.allSettled(logs.map(({ log }) => startServer(config, { log, port: 0 })));

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Connection, ConnectionControl } from '../../../console/contract.ts';
 import { App, SESSION_ENDED } from '../../../renderer/src/app/App.tsx';
 import { fail, fakeApi, ok, OPERATOR } from './fakes.ts';
@@ -89,22 +89,57 @@ describe('sign-out', () => {
 });
 
 describe('first operator', () => {
-  const bootstrapApp = (overrides = {}) => renderApp(fakeApi({ authStatus: vi.fn(async () => ok({ bootstrapAvailable: true })), ...overrides }));
+  const bootstrapApp = (overrides = {}, connection?: ConnectionControl) =>
+    renderApp(fakeApi({ authStatus: vi.fn(async () => ok({ bootstrapAvailable: true })), ...overrides }), connection);
+  const INPUT = { email: 'first@tenantpilot.test', displayName: 'First Operator', password: 'a long enough password' };
 
-  async function fill(user: ReturnType<typeof userEvent.setup>, confirm = 'a long enough password') {
-    await user.type(await screen.findByLabelText(/E-mail/), 'first@tenantpilot.test');
-    await user.type(screen.getByLabelText(/Display name/), 'First Operator');
-    await user.type(screen.getByLabelText(/^Password/), 'a long enough password');
-    await user.type(screen.getByLabelText(/Confirm password/), confirm);
+  async function fill(user: ReturnType<typeof userEvent.setup>, opts: { confirm?: string; setupCode?: string } = {}) {
+    if (opts.setupCode !== undefined) await user.type(await screen.findByLabelText(/Setup code/), opts.setupCode);
+    await user.type(await screen.findByLabelText(/E-mail/), INPUT.email);
+    await user.type(screen.getByLabelText(/Display name/), INPUT.displayName);
+    await user.type(screen.getByLabelText(/^Password/), INPUT.password);
+    await user.type(screen.getByLabelText(/Confirm password/), opts.confirm ?? INPUT.password);
   }
 
-  it('is offered when the server has no operator, and signs the new operator in', async () => {
+  afterEach(() => window.history.replaceState(null, '', '/'));
+
+  it('is offered when the server has no operator, asks for the setup code the server printed, and signs the new operator in', async () => {
     const { api, user } = bootstrapApp();
     expect(await screen.findByRole('heading', { name: 'Create the first operator' })).toBeTruthy();
     await fill(user);
+    // Without the code the form cannot be sent.
+    expect((screen.getByRole('button', { name: 'Create operator' }) as HTMLButtonElement).disabled).toBe(true);
+    await user.type(screen.getByLabelText(/Setup code/), 'code-from-the-terminal');
     await user.click(screen.getByRole('button', { name: 'Create operator' }));
-    expect(api.bootstrap).toHaveBeenCalledWith({ email: 'first@tenantpilot.test', displayName: 'First Operator', password: 'a long enough password' });
+    expect(api.bootstrap).toHaveBeenCalledWith({ ...INPUT, setupCode: 'code-from-the-terminal' });
     expect(await screen.findByRole('region', { name: 'Product telemetry' })).toBeTruthy();
+  });
+
+  it('takes the setup code from a #setup= link, and removes it from the address bar', async () => {
+    window.history.replaceState(null, '', '/?x=1#setup=code-from-the-link');
+    const { api, user } = bootstrapApp();
+    expect(((await screen.findByLabelText(/Setup code/)) as HTMLInputElement).value).toBe('code-from-the-link');
+    expect(window.location.hash).toBe('');
+    expect(window.location.search).toBe('?x=1');
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Create operator' }));
+    expect(api.bootstrap).toHaveBeenCalledWith({ ...INPUT, setupCode: 'code-from-the-link' });
+  });
+
+  it('does not ask for a setup code in the desktop app’s local mode (its main process adds the code)', async () => {
+    const connection: ConnectionControl = {
+      get: vi.fn(async () => ({ mode: 'local', status: 'ready' }) as const),
+      onChange: () => () => undefined,
+      useRemote: vi.fn(),
+      useLocal: vi.fn(),
+      retry: vi.fn(),
+    };
+    const { api, user } = bootstrapApp({}, connection);
+    await screen.findByRole('heading', { name: 'Create the first operator' });
+    expect(screen.queryByLabelText(/Setup code/)).toBeNull();
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Create operator' }));
+    expect(api.bootstrap).toHaveBeenCalledWith(INPUT);
   });
 
   it('is not offered when an operator exists', async () => {
@@ -115,19 +150,20 @@ describe('first operator', () => {
 
   it('will not submit mismatched passwords', async () => {
     const { api, user } = bootstrapApp();
-    await fill(user, 'something else entirely');
+    await fill(user, { confirm: 'something else entirely', setupCode: 'code' });
     expect(screen.getByText('The passwords do not match')).toBeTruthy();
     expect((screen.getByRole('button', { name: 'Create operator' }) as HTMLButtonElement).disabled).toBe(true);
     expect(api.bootstrap).not.toHaveBeenCalled();
   });
 
-  it("shows the server's refusal inline", async () => {
-    const { user } = bootstrapApp({
-      bootstrap: vi.fn(async () => fail('invalid', 'Invalid input — password: must be at least 12 characters')),
-    });
-    await fill(user);
+  it.each([
+    ['invalid', 'Invalid input — password: must be at least 12 characters'],
+    ['forbidden', 'Invalid or expired setup code: use the one this server printed at start'],
+  ] as const)("shows the server's refusal inline (%s)", async (kind, message) => {
+    const { user } = bootstrapApp({ bootstrap: vi.fn(async () => fail(kind, message)) });
+    await fill(user, { setupCode: 'a wrong code' });
     await user.click(screen.getByRole('button', { name: 'Create operator' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('Invalid input — password: must be at least 12 characters');
+    expect((await screen.findByRole('alert')).textContent).toBe(message);
   });
 });
 

@@ -15,7 +15,7 @@ describe('HTTP refuses hostile requests before any procedure runs', () => {
   let stub: ReturnType<typeof stubDeps>;
   let http: FastifyInstance;
   beforeAll(async () => {
-    stub = stubDeps({ mode: 'remote' });
+    stub = stubDeps();
     http = buildHttpServer(stub.deps);
     await http.ready();
   });
@@ -58,6 +58,49 @@ describe('HTTP refuses hostile requests before any procedure runs', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.data.code).toBe('PARSE_ERROR');
     expectNoLeak(res.body);
+  });
+
+  it('answers 400 with a fixed message to a repeated ?input= (an array), without quoting either value', async () => {
+    const bad = encodeURIComponent(`{"window":${SECRET}`);
+    for (const query of [`input=${bad}&input=x`, `input=x&input=${bad}`, `input=${bad}&input=${bad}`]) {
+      const res = await http.inject({ method: 'GET', url: `/trpc/system.telemetry.summary?${query}` });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ message: 'Malformed request: send one input parameter', data: { code: 'BAD_REQUEST', httpStatus: 400 } });
+      expectNoLeak(res.body);
+    }
+  });
+
+  it('answers 404 with a fixed message to an unknown route, without quoting the path', async () => {
+    for (const url of [`/${SECRET}`, `/trpc-${SECRET}`, `/healthz/${SECRET}?q=${SECRET}`]) {
+      const res = await http.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error).toMatchObject({ message: 'Not found', data: { code: 'NOT_FOUND', httpStatus: 404 } });
+      expectNoLeak(res.body);
+    }
+  });
+
+  it('answers 404 with a fixed message to an unknown procedure, alone or in a batch, without quoting its path', async () => {
+    const single = await http.inject({ method: 'GET', url: `/trpc/system.${SECRET}?input={}` });
+    expect(single.statusCode).toBe(404);
+    expect(single.json().error).toMatchObject({ message: 'Not found', data: { code: 'NOT_FOUND', httpStatus: 404 } });
+    expectNoLeak(single.body);
+
+    const batch = await http.inject({
+      method: 'POST',
+      url: `/trpc/auth.login,${SECRET}?batch=1`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ 0: { email: 'a@example.test', password: SECRET }, 1: {} }),
+    });
+    expect(batch.statusCode).toBe(404);
+    expect(batch.json().error).toMatchObject({ message: 'Not found', data: { code: 'NOT_FOUND' } });
+    expectNoLeak(batch.body);
+  });
+
+  it('serves no /metrics on the API port (metrics have their own listener)', async () => {
+    const res = await http.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toBe('Not found');
+    expect(res.body).not.toContain('tenantpilot_');
   });
 
   it.each([

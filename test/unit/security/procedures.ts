@@ -64,8 +64,13 @@ export const PROCEDURES: Record<string, ProcedureSpec> = {
   'system.auth.bootstrap': {
     plane: 'public',
     type: 'mutation',
-    valid: () => ({ email: 'first@example.test', displayName: 'First', password: 'a long enough password' }),
-    fields: { email, displayName: hostileForName(100), password: hostileForPassword(MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH) },
+    valid: () => ({ email: 'first@example.test', displayName: 'First', password: 'a long enough password', setupCode: 'a setup code' }),
+    fields: {
+      email,
+      displayName: hostileForName(100),
+      password: hostileForPassword(MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH),
+      setupCode: hostileForName(200),
+    },
   },
   'system.auth.logout': { plane: 'system', type: 'mutation', valid: () => ({}), fields: {} },
   'system.telemetry.summary': { plane: 'system', type: 'query', valid: () => ({ window: '7d' }), fields: { window: id } },

@@ -13,7 +13,7 @@ export const SYSTEM_TOKEN = `tps_${'s'.repeat(43)}`;
  * that a refused request touched nothing: no read, no write. `fail` makes any other access throw
  * the given error instead (an internal failure whose message must never reach a client).
  */
-export function stubDeps(opts: { mode?: 'local' | 'remote'; fail?: Error } = {}) {
+export function stubDeps(opts: { fail?: Error } = {}) {
   const lines: string[] = [];
   const log = createLogger('info', new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
   const metrics = createMetrics();
@@ -52,7 +52,6 @@ export function stubDeps(opts: { mode?: 'local' | 'remote'; fail?: Error } = {})
     log,
     metrics,
     now: () => new Date(),
-    mode: opts.mode ?? 'local',
   } as unknown as AppDeps;
   return { deps, lines, touched, metrics };
 }
