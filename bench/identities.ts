@@ -4,7 +4,7 @@ import type { Db } from '../server/db/client.ts';
 
 export const BENCH_PASSWORD = 'bench password, not a secret';
 
-export type BenchActor = { email: string; workspaceId: string; tenantIds: string[] };
+export type BenchActor = { userId: string; email: string; workspaceId: string; tenantIds: string[] };
 
 /**
  * `count` admin users, each owning (all capabilities) one bench workspace and entitled to its
@@ -22,7 +22,7 @@ export async function createBenchActors(db: Db, count: number, label: string): P
   const actors: BenchActor[] = [];
   for (const [i, w] of workspaces.entries()) {
     const email = `bench-${label}-${i}@bench.test`;
-    await db.user.create({
+    const user = await db.user.create({
       data: {
         email,
         displayName: `Bench ${label} ${i}`,
@@ -31,7 +31,7 @@ export async function createBenchActors(db: Db, count: number, label: string): P
         entitlements: { create: w.tenants.map((t) => ({ tenantId: t.id })) },
       },
     });
-    actors.push({ email, workspaceId: w.id, tenantIds: w.tenants.map((t) => t.id) });
+    actors.push({ userId: user.id, email, workspaceId: w.id, tenantIds: w.tenants.map((t) => t.id) });
   }
   return actors;
 }

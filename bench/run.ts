@@ -7,6 +7,8 @@
  *   --keep   keep the bench databases (tp_bench_small, tp_bench_large) for inspection
  * PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test); the bench creates
  * and drops its own databases there and leaves nothing in the one named by the URL.
+ * BENCH_SERVE_DIST: run `tenantpilot serve` from another build (e.g. a snapshot under node_modules/.cache)
+ * instead of rebuilding dist/ from the current sources.
  * See docs/PERFORMANCE.md.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,12 +21,14 @@ import { migrate } from '../server/db/migrate.ts';
 import { benchColdStart, type ColdStartResult } from './coldstart.ts';
 import { benchLoginBurst, type LoginBurstResult } from './login-burst.ts';
 import { loadLedger, seedScope } from './data.ts';
+import { createBenchActors } from './identities.ts';
 import { createDatabase, dropDatabase, serverFacts } from './lib/pg.ts';
+import { checkPgProxy, startPgProxy } from './lib/pg-proxy.ts';
 import { count, ms, table, times, verdict } from './lib/report.ts';
 import { benchPrune, type PruneBenchResult } from './prune.ts';
 import { benchRecorder, type RecorderResult } from './recorder.ts';
 import { benchNows, benchSummary, type SummaryResult } from './summary.ts';
-import { benchThroughput, type ThroughputResult } from './throughput.ts';
+import { benchThroughput, type MixName, type Target, type ThroughputResult } from './throughput.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -36,12 +40,25 @@ const only = new Set((onlyValue ?? 'abcdef').replace(/,/g, '').split(''));
 const run = (figure: string) => !onlyArg || only.has(figure);
 
 const SIZES = quick
-  ? { pgSmall: 100_000, pgLarge: 400_000, pglite: 100_000, nows: 3, oursPerNow: 3, recCalls: 400, tputSeconds: 5, tputWarmup: 1, pruneBefore: 12, coldRuns: 2 }
-  : { pgSmall: 1_000_000, pgLarge: 10_000_000, pglite: 1_000_000, nows: 6, oursPerNow: 5, recCalls: 3000, tputSeconds: 20, tputWarmup: 3, pruneBefore: 100, coldRuns: 5 };
+  ? { pgSmall: 100_000, pgLarge: 400_000, pglite: 100_000, nows: 3, oursPerNow: 3, recCalls: 400, tputSeconds: 5, tputWarmup: 1, tputCountSeconds: 2, pruneBefore: 12, coldRuns: 2 }
+  : { pgSmall: 1_000_000, pgLarge: 10_000_000, pglite: 1_000_000, nows: 6, oursPerNow: 5, recCalls: 3000, tputSeconds: 20, tputWarmup: 3, tputCountSeconds: 5, pruneBefore: 100, coldRuns: 5 };
 const DAYS = 100;
 const WORKSPACES = 500;
 const RETENTION_DAYS = 90;
 const CLIENTS = 32;
+/**
+ * (c): on one database with the same actors, the hand-written floor first (the reference), then the
+ * project with one process and two (scale-out), for the four-action mix and for operations.start alone.
+ */
+const THROUGHPUT_RUNS: { target: Target; mix: MixName; replicas: number }[] = [
+  { target: 'floor', mix: 'mix', replicas: 1 },
+  { target: 'project', mix: 'mix', replicas: 1 },
+  { target: 'project', mix: 'mix', replicas: 2 },
+  { target: 'floor', mix: 'operations.start', replicas: 1 },
+  { target: 'project', mix: 'operations.start', replicas: 1 },
+];
+/** (c) targets against the floor, measured in the same run. */
+const VS_FLOOR = { throughput: 0.6, p99: 2 };
 /** (f): the burst issue 10 measured — 100 batched POSTs of 16 wrong sign-ins. */
 const LOGIN_BURST = { requests: 100, callsPerRequest: 16, samples: quick ? 3 : 5 };
 
@@ -59,6 +76,7 @@ const results = {
   summary: [] as SummaryResult[],
   recorder: undefined as RecorderResult | undefined,
   throughput: [] as ThroughputResult[],
+  throughputRatios: [] as { ratio: string; mix: MixName; value: number; target: string; met: boolean }[],
   prune: undefined as PruneBenchResult | undefined,
   coldStart: [] as ColdStartResult[],
   loginBurst: undefined as LoginBurstResult | undefined,
@@ -122,13 +140,19 @@ async function postgresPhase(name: 'tp_bench_small' | 'tp_bench_large', rows: nu
       results.recorder = await benchRecorder(database, { calls: SIZES.recCalls });
     }
     if (figures.includes('c')) {
-      // one server process (the target), then two on the same machine and database (scale-out)
-      for (const replicas of [1, 2]) {
-        log(`(c) API throughput: ${CLIENTS} clients over HTTP for ${SIZES.tputSeconds} s, ${replicas} server process(es)`);
-        results.loadAverage[`c${replicas}`] = load();
-        results.throughput.push(
-          await benchThroughput(database, { url, clients: CLIENTS, seconds: SIZES.tputSeconds, warmupSeconds: SIZES.tputWarmup, replicas }),
-        );
+      // round trips are counted in a shorter second pass through this proxy (see benchThroughput)
+      const proxy = await startPgProxy(url);
+      try {
+        await checkPgProxy(proxy);
+        const actors = await createBenchActors(database.prisma, CLIENTS, `tput${Date.now()}`);
+        for (const r of THROUGHPUT_RUNS) {
+          log(`(c) API throughput: ${runLabel(r)}, ${r.mix}, ${CLIENTS} clients over HTTP for ${SIZES.tputSeconds} s`);
+          results.loadAverage[`c-${r.target}${r.replicas}-${r.mix}`] = load();
+          const roundTrips = { proxy, seconds: SIZES.tputCountSeconds, warmupSeconds: SIZES.tputWarmup };
+          results.throughput.push(await benchThroughput(database, { url, actors, seconds: SIZES.tputSeconds, warmupSeconds: SIZES.tputWarmup, roundTrips, ...r }));
+        }
+      } finally {
+        await proxy.close();
       }
     }
     if (figures.includes('d')) {
@@ -190,6 +214,28 @@ async function loginBurstPhase() {
   }
 }
 
+const runLabel = (r: { target: Target; replicas: number }) => (r.target === 'floor' ? 'floor' : `project, ${r.replicas} process${r.replicas > 1 ? 'es' : ''}`);
+const findRun = (target: Target, mix: MixName, replicas = 1) => results.throughput.find((x) => x.target === target && x.mix === mix && x.replicas === replicas);
+
+/** (c) project against the floor, and two processes against one, within this run. */
+function throughputRatios() {
+  for (const mix of ['mix', 'operations.start'] as const) {
+    const floor = findRun('floor', mix);
+    const project = findRun('project', mix);
+    if (!floor || !project) continue;
+    const tput = project.actionsPerSecond / floor.actionsPerSecond;
+    const p99 = project.latency.p99 / floor.latency.p99;
+    results.throughputRatios.push({ ratio: 'project / floor actions/s', mix, value: tput, target: `≥ ${VS_FLOOR.throughput}×`, met: tput >= VS_FLOOR.throughput });
+    results.throughputRatios.push({ ratio: 'project p99 / floor p99', mix, value: p99, target: `≤ ${VS_FLOOR.p99}×`, met: p99 <= VS_FLOOR.p99 });
+  }
+  const one = findRun('project', 'mix', 1);
+  const two = findRun('project', 'mix', 2);
+  if (one && two) {
+    const scale = two.actionsPerSecond / one.actionsPerSecond;
+    results.throughputRatios.push({ ratio: '2 processes / 1 process actions/s', mix: 'mix', value: scale, target: '≥ 1×', met: scale >= 1 });
+  }
+}
+
 function evaluate() {
   const large = Math.max(0, ...results.summary.filter((s) => s.database === 'postgres').map((s) => s.ledgerRows));
   for (const s of results.summary.filter((x) => x.database === 'postgres' && x.ledgerRows === large)) {
@@ -203,13 +249,15 @@ function evaluate() {
   }
   const r = results.recorder;
   if (r) results.targets.push({ figure: 'b: recorder on / off (median)', target: '≤ 1.10', value: r.ratio.toFixed(3), met: r.ratio <= 1.1 });
-  const t = results.throughput.find((x) => x.replicas === 1);
+  const t = findRun('project', 'mix');
   if (t) {
     results.targets.push({ figure: 'c: actions/s (32 clients)', target: '≥ 1,000', value: t.actionsPerSecond.toFixed(0), met: t.actionsPerSecond >= 1000 });
     results.targets.push({ figure: 'c: p99 latency', target: '≤ 100 ms', value: `${ms(t.latency.p99)} ms`, met: t.latency.p99 <= 100 });
   }
+  for (const x of results.throughputRatios) results.targets.push({ figure: `c: ${x.ratio} (${x.mix})`, target: x.target, value: times(x.value), met: x.met });
   for (const x of results.throughput) {
-    results.targets.push({ figure: `c: ledger rows == successful recording actions (${x.replicas} process)`, target: 'equal', value: `${x.ledgerRows} / ${x.recordingActions}`, met: x.ledgerRows === x.recordingActions });
+    results.targets.push({ figure: `c: ledger rows == successful recording actions (${runLabel(x)}, ${x.mix})`, target: 'equal', value: `${x.ledgerRows} / ${x.recordingActions}`, met: x.ledgerRows === x.recordingActions });
+    results.targets.push({ figure: `c: errors (${runLabel(x)}, ${x.mix})`, target: '0', value: String(x.errors), met: x.errors === 0 });
   }
   const p = results.prune;
   if (p) results.targets.push({ figure: 'd: summary p95 during prune / before', target: '≤ 2×', value: times(p.p95Ratio), met: p.p95Ratio <= 2 });
@@ -245,13 +293,16 @@ function printReport() {
   }
   if (results.throughput.length) {
     const t = results.throughput[0]!;
-    out.push(`\n(c) API throughput: ${t.clients} keep-alive clients over HTTP on 127.0.0.1, PostgreSQL, ${t.seconds.toFixed(1)} s measured after ${SIZES.tputWarmup} s warm-up`);
+    out.push(`\n(c) API throughput: ${t.clients} keep-alive clients over HTTP on 127.0.0.1, PostgreSQL, ${t.seconds.toFixed(1)} s measured after ${SIZES.tputWarmup} s warm-up; round trips (ReadyForQuery) counted in a separate ${SIZES.tputCountSeconds} s pass through a proxy; floor: bench/floor-server.ts`);
     out.push(
       table(
-        ['server processes', 'actions/s', 'actions', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/action', 'recording actions', 'ledger rows'],
-        results.throughput.map((x) => [x.replicas, x.actionsPerSecond.toFixed(0), x.actions, ms(x.latency.median), ms(x.latency.p95), ms(x.latency.p99), x.errors, ms(x.serverCpuMsPerAction), x.recordingActions, x.ledgerRows]),
+        ['server', 'mix', 'actions/s', 'actions', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/action', 'round trips/action', 'recording actions', 'ledger rows', 'packs reused'],
+        results.throughput.map((x) => [runLabel(x), x.mix, x.actionsPerSecond.toFixed(0), x.actions, ms(x.latency.median), ms(x.latency.p95), ms(x.latency.p99), x.errors, ms(x.serverCpuMsPerAction), x.roundTripsPerAction.toFixed(2), x.recordingActions, x.ledgerRows, x.reused]),
       ),
     );
+    if (results.throughputRatios.length) {
+      out.push(table(['ratio (same run)', 'mix', 'value', 'target', ''], results.throughputRatios.map((x) => [x.ratio, x.mix, times(x.value), x.target, x.met ? 'PASS' : 'MISS'])));
+    }
   }
   const p = results.prune;
   if (p) {
@@ -296,7 +347,8 @@ function printReport() {
 async function main() {
   // (c) and (e) start `bin/tenantpilot.js`, which runs dist/server: never measure a stale build, and
   // (e) starts new folders from the install-time template of the current migrations.
-  if (await ensureServerBuilt({ template: true })) log('dist/server rebuilt from the current sources');
+  if (process.env.BENCH_SERVE_DIST) log(`serve runs the build in ${process.env.BENCH_SERVE_DIST} (BENCH_SERVE_DIST), not dist/`);
+  else if (await ensureServerBuilt({ template: true })) log('dist/server rebuilt from the current sources');
   const pg = await serverFacts();
   const pglite = JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version as string;
   results.machine = {
@@ -316,6 +368,7 @@ async function main() {
   if (wanted.includes('a') || wanted.includes('e')) await pglitePhase(wanted);
   if (wanted.includes('f')) await loginBurstPhase();
   results.loadAverage.end = load();
+  throughputRatios();
   evaluate();
   printReport();
 }

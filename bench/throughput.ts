@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createAdminSession } from '../server/auth/sessions.ts';
 import type { Database } from '../server/db/client.ts';
-import { BENCH_PASSWORD, createBenchActors, type BenchActor } from './identities.ts';
-import { spawnServe, waitHealthy } from './lib/server.ts';
+import { BENCH_PASSWORD, type BenchActor } from './identities.ts';
+import type { PgProxy } from './lib/pg-proxy.ts';
+import { spawnFloor, spawnServe, waitHealthy, type ServeProcess } from './lib/server.ts';
 import { figure, quantile, type Figure } from './lib/stats.ts';
 
+/** `project`: `tenantpilot serve`; `floor`: the hand-written server of bench/floor-server.ts. */
+export type Target = 'project' | 'floor';
+export type MixName = keyof typeof MIXES;
+
 export type ThroughputResult = {
+  target: Target;
+  mix: MixName;
   replicas: number;
   clients: number;
   seconds: number;
@@ -14,9 +22,13 @@ export type ThroughputResult = {
   latency: Figure & { p99: number };
   errors: number;
   byPath: Record<string, number>;
+  /** review-pack requests answered with a pending pack (they record nothing) */
+  reused: number;
   /** CPU time the server process(es) spent per measured action (Linux /proc; NaN elsewhere) */
   serverCpuMsPerAction: number;
-  /** successful recording actions (warm-up included) vs ledger rows written meanwhile */
+  /** ReadyForQuery messages from PostgreSQL per action, from the counting pass (NaN without one) */
+  roundTripsPerAction: number;
+  /** successful recording actions (warm-ups and the counting pass included) vs ledger rows written meanwhile */
   recordingActions: number;
   ledgerRows: number;
 };
@@ -28,6 +40,7 @@ const MIX = [
   { path: 'support.openDiagnostics', weight: 25, input: (t: string) => ({ tenantId: t, entryPoint: 'tenant_dashboard' }) },
   { path: 'reviewPacks.requestGeneration', weight: 10, input: (t: string) => ({ tenantId: t }) },
 ] as const;
+export const MIXES = { mix: MIX, 'operations.start': [MIX[0]] } as const;
 
 /** utime + stime of a process in ms (clock ticks of 10 ms), or NaN without /proc. */
 function cpuMs(pid: number | undefined): number {
@@ -67,42 +80,76 @@ function post(agent: Agent, url: URL, path: string, body: unknown, token?: strin
   });
 }
 
+type Options = { url: string; target: Target; mix: MixName; actors: BenchActor[]; seconds: number; warmupSeconds: number; replicas?: number };
+
 /**
- * (c) Source actions over HTTP on loopback: `replicas` server processes (`tenantpilot serve` on
- * PostgreSQL) and `clients` concurrent keep-alive clients spread over them, for `seconds` after a
- * short warm-up; then checks that the ledger gained exactly one row per successful recording action.
+ * (c) Source actions over HTTP on loopback: `replicas` processes of the target server and one
+ * keep-alive client per actor spread over them, for `seconds` after a short warm-up; then checks that
+ * the ledger gained exactly one row per successful recording action. With `roundTrips`, a second,
+ * shorter pass runs fresh servers that reach PostgreSQL through the counting proxy: the proxy costs
+ * CPU per round trip on these same cores, so it stays out of the pass that measures speed.
  */
 export async function benchThroughput(
   database: Database,
-  opts: { url: string; clients: number; seconds: number; warmupSeconds: number; replicas?: number },
+  opts: Options & { roundTrips?: { proxy: PgProxy; seconds: number; warmupSeconds: number } },
 ): Promise<ThroughputResult> {
+  const main = await pass(database, opts, opts.url);
+  const rt = opts.roundTrips;
+  const counted = rt && (await pass(database, { ...opts, seconds: rt.seconds, warmupSeconds: rt.warmupSeconds }, rt.proxy.url, rt.proxy));
+  const sorted = [...main.latencies].sort((a, b) => a - b);
+  const actions = Math.max(1, main.latencies.length);
+  return {
+    target: opts.target,
+    mix: opts.mix,
+    replicas: opts.replicas ?? 1,
+    clients: opts.actors.length,
+    seconds: main.seconds,
+    actions: main.latencies.length,
+    actionsPerSecond: main.latencies.length / main.seconds,
+    latency: { ...figure(main.latencies), p99: sorted.length ? quantile(sorted, 0.99) : NaN },
+    errors: main.errors + (counted?.errors ?? 0),
+    byPath: main.byPath,
+    reused: main.reused,
+    serverCpuMsPerAction: main.serverCpuMs / actions,
+    roundTripsPerAction: counted ? counted.roundTrips / Math.max(1, counted.latencies.length) : NaN,
+    recordingActions: main.recordingActions + (counted?.recordingActions ?? 0),
+    ledgerRows: main.ledgerRows + (counted?.ledgerRows ?? 0),
+  };
+}
+
+/** One measured window against freshly started servers that use `databaseUrl`. */
+async function pass(database: Database, opts: Options, databaseUrl: string, proxy?: PgProxy) {
   const replicas = opts.replicas ?? 1;
-  const servers = await Promise.all(Array.from({ length: replicas }, () => spawnServe({ DATABASE_URL: opts.url })));
+  const env = { DATABASE_URL: databaseUrl };
+  const servers: ServeProcess[] = await Promise.all(Array.from({ length: replicas }, () => (opts.target === 'floor' ? spawnFloor(env) : spawnServe(env))));
   try {
     await Promise.all(servers.map((s) => waitHealthy(s, { timeoutMs: 60_000, everyMs: 50 })));
-    const agent = new Agent({ keepAlive: true, maxSockets: opts.clients });
-    const actors: BenchActor[] = await createBenchActors(database.prisma, opts.clients, `tput${Date.now()}`);
+    const agent = new Agent({ keepAlive: true, maxSockets: opts.actors.length });
     const clients = await Promise.all(
-      actors.map(async (actor, i) => {
+      opts.actors.map(async (actor, i) => {
         const url = new URL(servers[i % replicas]!.url);
+        // the floor has no sign-in: its clients get a session the way auth.login makes one
+        if (opts.target === 'floor') return { actor, url, token: (await createAdminSession(database.prisma, actor.userId, new Date())).token };
         const res = await post(agent, url, 'auth.login', { email: actor.email, password: BENCH_PASSWORD });
         if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.body.slice(0, 200)}`);
         return { actor, url, token: (JSON.parse(res.body) as { result: { data: { token: string } } }).result.data.token };
       }),
     );
     const since = new Date(Date.now() - 1);
-    const totalWeight = MIX.reduce((a, m) => a + m.weight, 0);
+    const mix = MIXES[opts.mix];
+    const totalWeight = mix.reduce((a, m) => a + m.weight, 0);
     const pick = () => {
       let r = Math.random() * totalWeight;
-      for (const m of MIX) if ((r -= m.weight) < 0) return m;
-      return MIX[0];
+      for (const m of mix) if ((r -= m.weight) < 0) return m;
+      return mix[0];
     };
     let measuring = false;
     let stop = false;
     const latencies: number[] = [];
     const byPath: Record<string, number> = {};
     let errors = 0;
-    let recording = 0;
+    let recordingActions = 0;
+    let reused = 0;
     let firstError = '';
     const loop = async (c: (typeof clients)[number]) => {
       let k = 0;
@@ -117,43 +164,43 @@ export async function benchThroughput(
           firstError ||= `${m.path}: ${res.status} ${res.body.slice(0, 200)}`;
           continue;
         }
-        const reused = m.path === 'reviewPacks.requestGeneration' && (JSON.parse(res.body) as { result: { data: { reused: boolean } } }).result.data.reused;
-        if (!reused) recording++;
+        const wasReused = m.path === 'reviewPacks.requestGeneration' && (JSON.parse(res.body) as { result: { data: { reused: boolean } } }).result.data.reused;
+        if (!wasReused) recordingActions++;
         if (measuring) {
           latencies.push(ms);
           byPath[m.path] = (byPath[m.path] ?? 0) + 1;
+          if (wasReused) reused++;
         }
       }
     };
     const running = clients.map(loop);
     await new Promise((r) => setTimeout(r, opts.warmupSeconds * 1000));
     const serverCpu = () => servers.reduce((sum, s) => sum + cpuMs(s.child.pid), 0);
+    const roundTrips = () => proxy?.roundTrips() ?? NaN;
     measuring = true;
     const t0 = performance.now();
     const cpu0 = serverCpu();
+    const trips0 = roundTrips();
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     measuring = false;
+    const trips1 = roundTrips();
     const cpu1 = serverCpu();
-    const elapsed = (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
     stop = true;
     await Promise.all(running);
     agent.destroy();
     if (errors) console.warn(`  ${errors} failed requests, first: ${firstError}`);
     const [row] = await database.prisma.$queryRaw<{ n: bigint }[]>`
       SELECT count(*)::bigint AS n FROM product_usage_events WHERE occurred_at >= ${since}::timestamptz`;
-    const f = figure(latencies);
-    const sorted = [...latencies].sort((a, b) => a - b);
     return {
-      replicas,
-      clients: opts.clients,
-      seconds: elapsed,
-      actions: latencies.length,
-      actionsPerSecond: latencies.length / elapsed,
-      latency: { ...f, p99: sorted.length ? quantile(sorted, 0.99) : NaN },
-      errors,
+      seconds,
+      latencies,
       byPath,
-      serverCpuMsPerAction: (cpu1 - cpu0) / Math.max(1, latencies.length),
-      recordingActions: recording,
+      reused,
+      errors,
+      serverCpuMs: cpu1 - cpu0,
+      roundTrips: trips1 - trips0,
+      recordingActions,
       ledgerRows: Number(row?.n ?? 0),
     };
   } finally {

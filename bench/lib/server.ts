@@ -21,24 +21,32 @@ export type ServeProcess = { url: string; child: ChildProcess; readonly output: 
 
 /**
  * Starts `tenantpilot serve` (the package bin, i.e. startServer) in its own process on 127.0.0.1,
- * as an operator would. Returns once the process is spawned; see `waitHealthy`.
+ * as an operator would. Returns once the process is spawned; see `waitHealthy`. BENCH_SERVE_DIST
+ * names another build to run instead of dist/ (a folder holding server/cli.js inside this checkout,
+ * e.g. a snapshot of a known-good build while the sources are being edited).
  */
 export async function spawnServe(env: Record<string, string | undefined>): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/tenantpilot.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: undefined,
-      TENANTPILOT_LOG_LEVEL: 'warn',
-      // the schedule must not fire during a measurement
-      TENANTPILOT_PRUNE_CRON: '0 0 1 1 *',
-      // several servers run at once: each its own metrics port
-      TENANTPILOT_METRICS_PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const bin = process.env.BENCH_SERVE_DIST ? resolve(ROOT, 'bench/lib/serve-dist.mjs') : resolve(ROOT, 'bin/tenantpilot.js');
+  return spawnChild([bin, 'serve', '--host', '127.0.0.1', '--port', String(port)], port, {
+    DATABASE_URL: undefined,
+    TENANTPILOT_LOG_LEVEL: 'warn',
+    // the schedule must not fire during a measurement
+    TENANTPILOT_PRUNE_CRON: '0 0 1 1 *',
+    // several servers run at once: each its own metrics port
+    TENANTPILOT_METRICS_PORT: '0',
+    ...env,
   });
+}
+
+/** Starts the hand-written floor server (bench/floor-server.ts) in its own process on 127.0.0.1. */
+export async function spawnFloor(env: { DATABASE_URL: string; FLOOR_POOL_SIZE?: string }): Promise<ServeProcess> {
+  const port = await freePort();
+  return spawnChild(['--import', 'tsx', resolve(ROOT, 'bench/floor-server.ts'), '--host', '127.0.0.1', '--port', String(port)], port, env);
+}
+
+function spawnChild(args: string[], port: number, env: Record<string, string | undefined>): ServeProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
