@@ -159,7 +159,7 @@ export function buildCli(): Command {
         const bar = opts.events >= 200 && process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding [{bar}] {value}/{total} actions | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
         let lastReported = 0;
         const result = await seedDemo(
-          { db: db.prisma, telemetry: createRecorder({ log, metrics: createMetrics() }) },
+          { database: db, telemetry: createRecorder({ log, metrics: createMetrics() }) },
           {
             events: opts.events,
             days: opts.days,
@@ -228,7 +228,7 @@ export function buildCli(): Command {
         if (!tenant) throw new InvalidArgumentError(`no tenant with slug ${opts.tenant}`);
         const { startSystemOperation } = await import('./domain/operations/service.ts');
         const run = await startSystemOperation(
-          { db: db.prisma, now: () => new Date() },
+          { database: db, now: () => new Date() },
           { tenantId: tenant.id, type: opts.type as OperationType, trigger: opts.trigger as 'scheduled' | 'system' },
         );
         console.log(`Started ${run.trigger} run ${run.id} (${run.type}) on ${opts.tenant}`);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Tx } from '../db/client.ts';
+import { statement, type SqlRunner, type Tx } from '../db/client.ts';
 
 /**
  * Opaque bearer tokens. The prefix names the plane so a token presented to the wrong plane gets a
@@ -41,21 +41,32 @@ export async function createSystemSession(db: Tx, systemUserId: string, now: Dat
   return { token, expiresAt };
 }
 
+// The two session lookups every authenticated request makes: one statement each, prepared once.
+const ADMIN_SESSION = statement(
+  'admin_session_lookup',
+  `SELECT s.id AS session_id, u.id, u.email, u.display_name
+     FROM admin_sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz`,
+);
+const SYSTEM_SESSION = statement(
+  'system_session_lookup',
+  `SELECT s.id AS session_id, u.id, u.email, u.display_name, u.permissions
+     FROM system_sessions s JOIN system_users u ON u.id = s.system_user_id
+    WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2::timestamptz`,
+);
+
 /** The admin user behind a live token, or null (unknown, expired or revoked). */
-export async function findAdminSession(db: Tx, token: string, now: Date) {
-  const session = await db.adminSession.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { user: { select: { id: true, email: true, displayName: true } } },
-  });
-  if (!session || session.revokedAt || session.expiresAt <= now) return null;
-  return { sessionId: session.id, user: session.user };
+export async function findAdminSession(sql: SqlRunner, token: string, now: Date) {
+  const [row] = await sql.query<{ session_id: string; id: string; email: string; display_name: string }>(ADMIN_SESSION, [hashToken(token), now]);
+  return row ? { sessionId: row.session_id, user: { id: row.id, email: row.email, displayName: row.display_name } } : null;
 }
 
-export async function findSystemSession(db: Tx, token: string, now: Date) {
-  const session = await db.systemSession.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { systemUser: { select: { id: true, email: true, displayName: true, permissions: true } } },
-  });
-  if (!session || session.revokedAt || session.expiresAt <= now) return null;
-  return { sessionId: session.id, operator: session.systemUser };
+export async function findSystemSession(sql: SqlRunner, token: string, now: Date) {
+  const [row] = await sql.query<{ session_id: string; id: string; email: string; display_name: string; permissions: string[] }>(SYSTEM_SESSION, [
+    hashToken(token),
+    now,
+  ]);
+  return row
+    ? { sessionId: row.session_id, operator: { id: row.id, email: row.email, displayName: row.display_name, permissions: row.permissions } }
+    : null;
 }

@@ -23,9 +23,38 @@ export type SqlSession = {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 };
 
+/**
+ * A statement of the hot path (the five source actions, session lookup): a fixed name and text, so
+ * PostgreSQL parses and plans it once per connection and every later call only binds and executes.
+ */
+export type Statement = { readonly name: string; readonly text: string };
+
+/** Names a statement; the name must be unique in the process (pg caches statements per connection by name). */
+export function statement(name: string, text: string): Statement {
+  return { name, text };
+}
+
+/** Runs statements: on a transaction's connection, or on any pooled one. */
+export type SqlRunner = {
+  query<T = Record<string, unknown>>(statement: Statement, params: readonly unknown[]): Promise<T[]>;
+};
+
+/** A plain-SQL transaction, or a Prisma one (tools and tests that write through Prisma): statements run on either. */
+export function sqlRunner(tx: SqlRunner | Tx): SqlRunner {
+  if ('$queryRawUnsafe' in tx) return { query: <T,>(s: Statement, params: readonly unknown[]) => tx.$queryRawUnsafe<T[]>(s.text, ...params) };
+  return tx;
+}
+
 export type Database = {
   kind: 'pglite' | 'postgres';
   prisma: PrismaClient;
+  /** One statement on any connection (autocommit). */
+  query<T = Record<string, unknown>>(statement: Statement, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * BEGIN, `fn`, COMMIT on one connection (ROLLBACK when `fn` throws) — plain SQL, no query compiler:
+   * the transaction the five source actions run in (server/domain/tenant-action.ts).
+   */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs `fn` on one connection (session state such as advisory locks stays on it). */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -76,9 +105,14 @@ export function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {})
     exec: async (sql) => void (await pglite.exec(sql)),
     query: async <T,>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
   };
+  // PGlite has no named statements; in-process, parsing costs no round trip. Its query() and
+  // transaction() share one mutex with each other and with Prisma's adapter, so they never interleave.
   return {
     kind: 'pglite',
     prisma,
+    query: async <T,>(s: Statement, params: readonly unknown[]) => (await pglite.query<T>(s.text, [...params])).rows,
+    transaction: <T,>(fn: (tx: SqlRunner) => Promise<T>) =>
+      pglite.transaction((tx) => fn({ query: async <R,>(s: Statement, params: readonly unknown[]) => (await tx.query<R>(s.text, [...params])).rows })),
     withSession<T>(fn: (s: SqlSession) => Promise<T>) {
       const run = queue.then(() => fn(session));
       queue = run.catch(() => undefined);
@@ -103,9 +137,33 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
   pool.on('error', () => undefined);
   releaseDeadClients(pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const runner = (client: pg.Pool | pg.PoolClient): SqlRunner => ({
+    query: async <R,>(s: Statement, params: readonly unknown[]) =>
+      (await client.query({ name: s.name, text: s.text, values: params as unknown[] })).rows as R[],
+  });
+  const poolRunner = runner(pool);
   return {
     kind: 'postgres',
     prisma,
+    query: (s, params) => poolRunner.query(s, params),
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(runner(client));
+        // COMMIT of a transaction an error aborted answers ROLLBACK instead of failing: never report that as done.
+        const commit = await client.query('COMMIT');
+        if (commit.command === 'ROLLBACK') throw new Error('transaction was aborted and rolled back');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+        throw err;
+      } finally {
+        // A connection that cannot even roll back is not handed to the next caller.
+        client.release(broken);
+      }
+    },
     async withSession<T>(fn: (s: SqlSession) => Promise<T>) {
       const client = await pool.connect();
       try {
@@ -136,6 +194,9 @@ function releaseDeadClients(pool: pg.Pool) {
   pool.on('acquire', (client) => checkedOut.add(client));
   pool.on('release', (_err, client) => checkedOut.delete(client));
   pool.on('connect', (client) => {
+    // A checked-out client whose connection dies emits 'error' as well as failing its query: the
+    // query's caller handles the failure; unheard, the event would crash the process.
+    client.on('error', () => undefined);
     client.on('end', () => {
       if (!checkedOut.has(client)) return;
       const release = client.release;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CAPABILITIES, SYSTEM_PERMISSIONS } from '../auth/capabilities.ts';
 import { MIN_PASSWORD_LENGTH, hashPassword } from '../auth/passwords.ts';
-import type { Db } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { CHECKPOINTS } from '../domain/onboarding/schema.ts';
 import { completeCheckpoint, createDraft, linkTenant } from '../domain/onboarding/service.ts';
 import { OPERATION_TYPES } from '../domain/operations/schema.ts';
@@ -86,7 +86,7 @@ export type SeedResult = {
   note?: string;
 };
 
-type SeedDeps = { db: Db; telemetry: Recorder };
+type SeedDeps = { database: Database; telemetry: Recorder };
 
 /** A demo password must meet the minimum every other password has; checked before any database work. */
 export function checkDemoPassword(password: string | undefined) {
@@ -108,7 +108,7 @@ export async function seedDemo(
   opts: { events: number; days: number; seed?: number; password?: string; now?: Date; onProgress?: (done: number, total: number) => void },
 ): Promise<SeedResult> {
   checkDemoPassword(opts.password);
-  const { db } = deps;
+  const db = deps.database.prisma;
   if ((await db.workspace.count({ where: { isDemo: false } })) > 0) {
     throw new DemoRefusedError('Refusing to seed: this database holds non-demo workspaces');
   }
@@ -204,8 +204,8 @@ async function doneActions(db: Db, actors: Map<string, DemoActor>, plan: { seed:
 
 /** One action of a family through its real source service, by a workspace's owner, at a given time. */
 export async function performAction(deps: SeedDeps, actor: DemoActor, event: EventName, at: Date, index: number) {
-  const { db } = deps;
-  const svc = { db, telemetry: deps.telemetry, now: () => at };
+  const db = deps.database.prisma;
+  const svc = { db, database: deps.database, telemetry: deps.telemetry, now: () => at };
   const who = { userId: actor.userId };
   const tenant = actor.tenants[index % actor.tenants.length]!;
   switch (event) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Tx } from '../db/client.ts';
+import { sqlRunner, statement, type SqlRunner, type Tx } from '../db/client.ts';
 import type { Metrics } from '../observability.ts';
 import { HOUR_MS, floorTo, shardOf, utcDay } from './buckets.ts';
 import { CATALOG, isEventName, type EventMetadata, type EventName, type SubjectType } from './catalog.ts';
@@ -32,8 +32,19 @@ export type Recorder = {
    * write rolls back only the subtransaction. Rejections and failures are logged (without the
    * payload) and counted, never thrown — unless the source transaction itself can no longer commit.
    */
-  record<E extends EventName>(tx: Tx, event: UsageEvent<E>): Promise<RecordOutcome>;
+  record<E extends EventName>(tx: SqlRunner | Tx, event: UsageEvent<E>): Promise<RecordOutcome>;
 };
+
+// product_usage_record (prisma/migrations/*_telemetry_rollups_v2) writes the ledger row and, only when
+// it was new, its rollups, inside its own subtransaction, and reports a failure instead of raising it,
+// so the source transaction stays usable.
+const RECORD = statement(
+  'telemetry_record',
+  `SELECT product_usage_record($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::uuid, $7, $8::uuid, $9::timestamptz,
+     $10::jsonb, $11, $12::timestamptz, $13::date, $14::smallint) AS outcome`,
+);
+const PING = statement('telemetry_ping', 'SELECT 1');
+
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,23 +77,20 @@ export function createRecorder(deps: { log: Logger; metrics: Metrics }): Recorde
       }
       const entry = CATALOG[e.event];
       const id = randomUUID();
+      const sql = sqlRunner(tx);
       let outcome: string | undefined;
       try {
-        // One round trip: product_usage_record (prisma/migrations/*_telemetry_rollups_v2) writes the
-        // ledger row and, only when it was new, its rollups, inside its own subtransaction, and
-        // reports a failure instead of raising it, so the source transaction stays usable.
-        const [row] = await tx.$queryRaw<{ outcome: string }[]>`
-          SELECT product_usage_record(
-            ${id}::uuid, ${e.workspaceId}::uuid, ${e.tenantId}::uuid, ${e.event}, ${entry.featureArea},
-            ${e.actorUserId}::uuid, ${e.subjectType}, ${e.subjectId}::uuid, ${e.occurredAt}::timestamptz,
-            ${JSON.stringify(valid.metadata)}::jsonb, ${e.eventKey}, ${floorTo(e.occurredAt, HOUR_MS)}::timestamptz,
-            ${utcDay(e.occurredAt)}::date, ${shardOf(id)}::smallint) AS outcome`;
+        // One round trip, a statement prepared once per connection.
+        const [row] = await sql.query<{ outcome: string }>(RECORD, [
+          id, e.workspaceId, e.tenantId, e.event, entry.featureArea, e.actorUserId, e.subjectType, e.subjectId,
+          e.occurredAt, JSON.stringify(valid.metadata), e.eventKey, floorTo(e.occurredAt, HOUR_MS), utcDay(e.occurredAt), shardOf(id),
+        ]);
         outcome = row?.outcome;
       } catch (err) {
         metrics.recorderFailures.inc();
         // The call itself failed, not the write inside it. If that aborted the source transaction,
         // its COMMIT would silently roll back: fail the source action loudly instead.
-        const usable = await tx.$queryRaw`SELECT 1`.then(() => true, () => false);
+        const usable = await sql.query(PING, []).then(() => true, () => false);
         log.error({ event: e.event, error: errorCode(err) }, usable ? 'telemetry write failed; source action kept' : 'telemetry write failed; source transaction aborted');
         if (!usable) throw err;
         return { status: 'failed' };

@@ -7,7 +7,7 @@ import type { Recorder } from '../telemetry/recorder.ts';
 /** Everything a procedure may use, independent of HTTP (tests build it directly). */
 export type AppDeps = {
   db: Db;
-  database?: Database;
+  database: Database;
   telemetry: Recorder;
   log: Logger;
   metrics: Metrics;

@@ -63,7 +63,7 @@ function refuseOtherPlane(token: string | undefined, plane: 'admin' | 'system') 
 /** Admin plane: a live admin session; narrows `ctx.user`. */
 export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
   refuseOtherPlane(ctx.token, 'admin');
-  const session = await findAdminSession(ctx.db, ctx.token!, ctx.now());
+  const session = await findAdminSession(ctx.database, ctx.token!, ctx.now());
   if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or revoked: sign in again' });
   return next({ ctx: { ...ctx, token: ctx.token!, sessionId: session.sessionId, user: session.user } });
 });
@@ -71,7 +71,7 @@ export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
 /** System plane: a live system session; narrows `ctx.operator`. */
 export const systemSessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   refuseOtherPlane(ctx.token, 'system');
-  const session = await findSystemSession(ctx.db, ctx.token!, ctx.now());
+  const session = await findSystemSession(ctx.database, ctx.token!, ctx.now());
   if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or revoked: sign in again' });
   return next({ ctx: { ...ctx, token: ctx.token!, sessionId: session.sessionId, operator: session.operator } });
 });

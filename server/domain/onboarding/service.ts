@@ -1,62 +1,85 @@
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import type { TenantOnboardingSession, Tx } from '../../db/client.ts';
-import { requireTenantAccess, requireWorkspaceAccess } from '../access.ts';
-import { writeAudit } from '../audit.ts';
+import { statement, type SqlRunner } from '../../db/client.ts';
 import type { Actor, ServiceDeps } from '../deps.ts';
-import { CHECKPOINTS, type completeCheckpointInput, type createDraftInput, type linkTenantInput } from './schema.ts';
+import { newId, requireCapability, sourceAction, tenantGate, workspaceGate, type Gate, type Scope } from '../tenant-action.ts';
+import { CHECKPOINTS, type Checkpoint, type completeCheckpointInput, type createDraftInput, type linkTenantInput } from './schema.ts';
+
+/** What the onboarding procedures answer. */
+export type OnboardingSessionView = {
+  id: string;
+  workspaceId: string;
+  tenantId: string | null;
+  status: 'draft' | 'in_progress' | 'completed';
+  completedCheckpoints: Checkpoint[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+type SessionRow = {
+  id: string;
+  workspace_id: string;
+  tenant_id: string | null;
+  status: OnboardingSessionView['status'];
+  completed_checkpoints: Checkpoint[];
+  created_at: Date;
+  updated_at: Date;
+};
+const COLUMNS = 'id, workspace_id, tenant_id, status, completed_checkpoints, created_at, updated_at';
+
+const INSERT_DRAFT = statement(
+  'onboarding_draft_insert',
+  `INSERT INTO tenant_onboarding_sessions (id, workspace_id, created_by_user_id, status, completed_checkpoints, created_at, updated_at)
+   VALUES ($1::uuid, $2::uuid, $3::uuid, 'draft', '{}', $4::timestamptz, $4::timestamptz)
+   RETURNING ${COLUMNS}`,
+);
+// The session row locked for this transaction (transitions of one session run one at a time), with
+// the actor's membership of its workspace share-locked; no row for a non-member.
+const LOCK_SESSION = statement(
+  'onboarding_session_lock',
+  `SELECT s.${COLUMNS.split(', ').join(', s.')}, m.capabilities
+     FROM tenant_onboarding_sessions s
+     JOIN workspace_memberships m ON m.workspace_id = s.workspace_id AND m.user_id = $2::uuid
+    WHERE s.id = $1::uuid
+      FOR UPDATE OF s FOR SHARE OF m`,
+);
+const LINK = statement(
+  'onboarding_link',
+  `UPDATE tenant_onboarding_sessions SET tenant_id = $2::uuid, status = $3, updated_at = $4::timestamptz WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+);
+const COMPLETE = statement(
+  'onboarding_complete',
+  `UPDATE tenant_onboarding_sessions SET completed_checkpoints = array_append(completed_checkpoints, $2), status = $3, updated_at = $4::timestamptz
+    WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+);
 
 /** A pre-tenant draft: no tenant context yet, so never telemetry (FR-243-006). */
-export async function createDraft(deps: ServiceDeps, actor: Actor, input: z.infer<typeof createDraftInput>) {
-  await requireWorkspaceAccess(deps.db, actor, input.workspaceId, 'onboarding.manage');
-  const now = deps.now();
-  return deps.db.$transaction(async (tx) => {
-    const session = await tx.tenantOnboardingSession.create({
-      data: { workspaceId: input.workspaceId, createdByUserId: actor.userId, status: 'draft', createdAt: now, updatedAt: now },
-    });
-    await writeAudit(tx, {
-      action: 'onboarding.draft_created',
-      subjectType: 'onboarding_session',
-      subjectId: session.id,
-      workspaceId: input.workspaceId,
-      actorUserId: actor.userId,
-      at: now,
-    });
-    return session;
+export function createDraft(deps: ServiceDeps, actor: Actor, input: z.infer<typeof createDraftInput>): Promise<OnboardingSessionView> {
+  return sourceAction(deps, actor, workspaceGate(input.workspaceId, 'onboarding.manage'), async (tx, _scope, now) => {
+    const [draft] = await tx.query<SessionRow>(INSERT_DRAFT, [newId(), input.workspaceId, actor.userId, now]);
+    return {
+      result: view(draft!),
+      audit: { action: 'onboarding.draft_created', subjectType: 'onboarding_session', subjectId: draft!.id },
+    };
   });
 }
 
-export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer<typeof linkTenantInput>) {
-  const session = await findSessionFor(deps.db, actor, input.onboardingSessionId);
-  const tenant = await requireTenantAccess(deps.db, actor, input.tenantId, 'onboarding.manage');
-  if (tenant.workspaceId !== session.workspaceId) throw new TRPCError({ code: 'NOT_FOUND', message: 'Tenant not found' });
-  if (session.tenantId === tenant.id) return session;
-  if (session.tenantId) {
-    throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session is already linked to another tenant' });
-  }
-  const now = deps.now();
-  return deps.db.$transaction(async (tx) => {
-    const linked = await tx.tenantOnboardingSession.updateManyAndReturn({
-      where: { id: session.id, tenantId: null },
-      data: { tenantId: tenant.id, status: statusOf(tenant.id, session.completedCheckpoints), updatedAt: now },
-    });
-    if (linked.length === 0) {
-      // Linked concurrently: to this tenant, it was a retry of this request (same answer as above).
-      const current = await tx.tenantOnboardingSession.findUniqueOrThrow({ where: { id: session.id } });
-      if (current.tenantId === tenant.id) return current;
-      throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session is already linked to another tenant' });
-    }
-    const current = await settleStatus(tx, linked[0]!);
-    await writeAudit(tx, {
-      action: 'onboarding.tenant_linked',
-      subjectType: 'onboarding_session',
-      subjectId: session.id,
-      workspaceId: session.workspaceId,
-      tenantId: tenant.id,
-      actorUserId: actor.userId,
-      at: now,
-    });
-    return current;
+export function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer<typeof linkTenantInput>): Promise<OnboardingSessionView> {
+  const gate: Gate<Scope & { session: SessionRow }> = async (tx, who) => {
+    const session = await lockSession(tx, who, input.onboardingSessionId);
+    const tenant = await tenantGate(input.tenantId, 'onboarding.manage')(tx, who);
+    if (tenant.workspaceId !== session.workspace_id) throw new TRPCError({ code: 'NOT_FOUND', message: 'Tenant not found' });
+    return { workspaceId: session.workspace_id, tenantId: tenant.tenantId, session };
+  };
+  return sourceAction(deps, actor, gate, async (tx, { session, tenantId }, now) => {
+    // A retry of this request (or the same link made concurrently): the same answer, nothing new.
+    if (session.tenant_id === tenantId) return { result: view(session) };
+    if (session.tenant_id) throw new TRPCError({ code: 'CONFLICT', message: 'This onboarding session is already linked to another tenant' });
+    const [linked] = await tx.query<SessionRow>(LINK, [session.id, tenantId, statusOf(tenantId, session.completed_checkpoints), now]);
+    return {
+      result: view(linked!),
+      audit: { action: 'onboarding.tenant_linked', subjectType: 'onboarding_session', subjectId: session.id },
+    };
   });
 }
 
@@ -64,88 +87,60 @@ export async function linkTenant(deps: ServiceDeps, actor: Actor, input: z.infer
  * Checkpoints complete in order. A real transition on a linked tenant records
  * `onboarding.checkpoint_completed`; a repeat, or any transition of a pre-tenant draft, records nothing.
  */
-export async function completeCheckpoint(deps: ServiceDeps, actor: Actor, input: z.infer<typeof completeCheckpointInput>) {
-  const session = await findSessionFor(deps.db, actor, input.onboardingSessionId);
-  if (session.tenantId) await requireTenantAccess(deps.db, actor, session.tenantId, 'onboarding.manage');
-  if (session.completedCheckpoints.includes(input.checkpoint)) return session;
-  const position = CHECKPOINTS.indexOf(input.checkpoint);
-  const missing = CHECKPOINTS.slice(0, position).filter((c) => !session.completedCheckpoints.includes(c));
-  if (missing.length > 0) {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: `Checkpoint ${input.checkpoint} requires ${missing.join(', ')} first`,
-    });
-  }
-  const now = deps.now();
-  const completed = [...session.completedCheckpoints, input.checkpoint];
-  return deps.db.$transaction(async (tx) => {
-    const updated = await tx.tenantOnboardingSession.updateManyAndReturn({
-      where: { id: session.id, NOT: { completedCheckpoints: { has: input.checkpoint } } },
-      data: {
-        completedCheckpoints: { push: input.checkpoint },
-        status: statusOf(session.tenantId, completed),
-        updatedAt: now,
-      },
-    });
-    // Completed concurrently by another request: that request owns the transition.
-    if (updated.length === 0) return (await tx.tenantOnboardingSession.findUniqueOrThrow({ where: { id: session.id } }));
-    // The update locked the row and returned its current state, which a concurrent link may have
-    // changed since the read above: check access to a newly linked tenant (a refusal rolls back)
-    // and derive the status from that state.
-    const current = await settleStatus(tx, updated[0]!);
-    if (current.tenantId && current.tenantId !== session.tenantId) {
-      await requireTenantAccess(tx, actor, current.tenantId, 'onboarding.manage');
+export function completeCheckpoint(deps: ServiceDeps, actor: Actor, input: z.infer<typeof completeCheckpointInput>): Promise<OnboardingSessionView> {
+  const gate: Gate<Scope & { session: SessionRow }> = async (tx, who) => {
+    const session = await lockSession(tx, who, input.onboardingSessionId);
+    if (session.tenant_id) await tenantGate(session.tenant_id, 'onboarding.manage')(tx, who);
+    return { workspaceId: session.workspace_id, tenantId: session.tenant_id, session };
+  };
+  return sourceAction(deps, actor, gate, async (tx, { session }, now) => {
+    const done = session.completed_checkpoints;
+    if (done.includes(input.checkpoint)) return { result: view(session) };
+    const missing = CHECKPOINTS.slice(0, CHECKPOINTS.indexOf(input.checkpoint)).filter((c) => !done.includes(c));
+    if (missing.length > 0) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `Checkpoint ${input.checkpoint} requires ${missing.join(', ')} first` });
     }
-    await writeAudit(tx, {
-      action: 'onboarding.checkpoint_completed',
-      subjectType: 'onboarding_session',
-      subjectId: session.id,
-      workspaceId: session.workspaceId,
-      tenantId: current.tenantId,
-      actorUserId: actor.userId,
-      details: { checkpoint: input.checkpoint },
-      at: now,
-    });
-    if (current.tenantId) {
-      await deps.telemetry.record(tx, {
-        event: 'onboarding.checkpoint_completed',
-        workspaceId: current.workspaceId,
-        tenantId: current.tenantId,
-        actorUserId: actor.userId,
-        subjectType: 'onboarding_session',
-        subjectId: current.id,
-        metadata: { checkpoint: input.checkpoint },
-        occurredAt: now,
-        eventKey: `onboarding.checkpoint_completed:${current.id}:${input.checkpoint}`,
-      });
-    }
-    return current;
+    const status = statusOf(session.tenant_id, [...done, input.checkpoint]);
+    const [updated] = await tx.query<SessionRow>(COMPLETE, [session.id, input.checkpoint, status, now]);
+    return {
+      result: view(updated!),
+      audit: { action: 'onboarding.checkpoint_completed', subjectType: 'onboarding_session', subjectId: session.id, details: { checkpoint: input.checkpoint } },
+      usage: session.tenant_id
+        ? {
+            event: 'onboarding.checkpoint_completed',
+            subjectType: 'onboarding_session',
+            subjectId: session.id,
+            metadata: { checkpoint: input.checkpoint },
+            eventKey: `onboarding.checkpoint_completed:${session.id}:${input.checkpoint}`,
+          }
+        : undefined,
+    };
   });
 }
 
-/** Re-derives the status from the locked row's current state (a concurrent transition may have changed it). */
-async function settleStatus(tx: Tx, row: TenantOnboardingSession): Promise<TenantOnboardingSession> {
-  const status = statusOf(row.tenantId, row.completedCheckpoints);
-  return status === row.status ? row : tx.tenantOnboardingSession.update({ where: { id: row.id }, data: { status } });
+/** The session, locked, if the actor may manage onboarding in its workspace; NOT_FOUND otherwise. */
+async function lockSession(tx: SqlRunner, actor: Actor, id: string): Promise<SessionRow> {
+  const [row] = await tx.query<SessionRow & { capabilities: string[] }>(LOCK_SESSION, [id, actor.userId]);
+  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: 'Onboarding session not found' });
+  requireCapability(row.capabilities, 'onboarding.manage');
+  const { capabilities: _, ...session } = row;
+  return session;
 }
 
 /** One rule for every transition: all checkpoints passed is completed, whether linked before or after. */
-function statusOf(tenantId: string | null, completedCheckpoints: readonly string[]) {
+function statusOf(tenantId: string | null, completedCheckpoints: readonly string[]): OnboardingSessionView['status'] {
   if (CHECKPOINTS.every((c) => completedCheckpoints.includes(c))) return 'completed';
   return tenantId ? 'in_progress' : 'draft';
 }
 
-/** The session, if the actor may manage onboarding in its workspace; NOT_FOUND otherwise. */
-async function findSessionFor(db: Tx, actor: Actor, id: string): Promise<TenantOnboardingSession> {
-  const session = await db.tenantOnboardingSession.findUnique({ where: { id } });
-  if (!session) throw new TRPCError({ code: 'NOT_FOUND', message: 'Onboarding session not found' });
-  try {
-    await requireWorkspaceAccess(db, actor, session.workspaceId, 'onboarding.manage');
-  } catch (err) {
-    if (err instanceof TRPCError && err.code === 'NOT_FOUND') {
-      throw new TRPCError({ code: 'NOT_FOUND', message: 'Onboarding session not found' });
-    }
-    throw err;
-  }
-  return session;
+function view(row: SessionRow): OnboardingSessionView {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    tenantId: row.tenant_id,
+    status: row.status,
+    completedCheckpoints: row.completed_checkpoints,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
 }

@@ -1,56 +1,51 @@
+import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import type { Prisma } from '../../db/client.ts';
-import { requireTenantAccess } from '../access.ts';
+import { statement, type Prisma } from '../../db/client.ts';
 import { writeAudit } from '../audit.ts';
 import type { Actor, ServiceDeps } from '../deps.ts';
+import { newId, sourceAction, tenantGate, type GatedTenant } from '../tenant-action.ts';
 import type { requestGenerationInput } from './schema.ts';
+
+/** What `reviewPacks.requestGeneration` answers: the pending pack, new or the one already pending. */
+export type RequestedReviewPack = { id: string; tenantId: string; status: 'pending'; createdAt: string; reused: boolean };
+
+const INSERT_PENDING = statement(
+  'review_pack_insert',
+  `INSERT INTO review_packs (id, workspace_id, tenant_id, status, pending_key, requested_by_user_id, created_at)
+   VALUES ($1::uuid, $2::uuid, $3::uuid, 'pending', $3::uuid, $4::uuid, $5::timestamptz)
+   ON CONFLICT (pending_key) DO NOTHING
+   RETURNING id`,
+);
+// The pending pack a conflict met, share-locked so the generator cannot finish it before this commits.
+const PENDING = statement(
+  'review_pack_pending',
+  `SELECT id, created_at FROM review_packs WHERE pending_key = $1::uuid FOR SHARE`,
+);
 
 /**
  * A user requests a review pack. At most one pack per tenant is pending (a unique key); a request
  * while one is pending returns it with `reused: true` and is not a new request, so it records nothing.
+ * The pack a conflict met may be finished by the generator before it is read (each statement sees the
+ * latest commits): then no pack is pending any more, and this request makes the new one.
  */
-export async function requestGeneration(deps: ServiceDeps, actor: Actor, input: z.infer<typeof requestGenerationInput>) {
-  const tenant = await requireTenantAccess(deps.db, actor, input.tenantId, 'review_packs.generate');
-  const now = deps.now();
-  return deps.db.$transaction(async (tx) => {
-    const [created] = await tx.reviewPack.createManyAndReturn({
-      data: [
-        {
-          workspaceId: tenant.workspaceId,
-          tenantId: tenant.id,
-          status: 'pending',
-          pendingKey: tenant.id,
-          requestedByUserId: actor.userId,
-          createdAt: now,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    if (!created) {
-      const pending = await tx.reviewPack.findUniqueOrThrow({ where: { pendingKey: tenant.id } });
-      return { ...pending, reused: true };
+export function requestGeneration(deps: ServiceDeps, actor: Actor, input: z.infer<typeof requestGenerationInput>): Promise<RequestedReviewPack> {
+  return sourceAction<GatedTenant, RequestedReviewPack>(deps, actor, tenantGate(input.tenantId, 'review_packs.generate'), async (tx, tenant, now) => {
+    for (let attempt = 1; ; attempt++) {
+      const id = newId();
+      const [created] = await tx.query<{ id: string }>(INSERT_PENDING, [id, tenant.workspaceId, tenant.tenantId, actor.userId, now]);
+      if (created) {
+        return {
+          result: { id, tenantId: tenant.tenantId, status: 'pending', createdAt: now.toISOString(), reused: false },
+          audit: { action: 'review_pack.generation_requested', subjectType: 'review_pack', subjectId: id },
+          usage: { event: 'review_pack.generation_requested', subjectType: 'review_pack', subjectId: id, metadata: {}, eventKey: `review_pack.generation_requested:${id}` },
+        };
+      }
+      const [pending] = await tx.query<{ id: string; created_at: Date }>(PENDING, [tenant.tenantId]);
+      if (pending) {
+        return { result: { id: pending.id, tenantId: tenant.tenantId, status: 'pending', createdAt: pending.created_at.toISOString(), reused: true } };
+      }
+      if (attempt === 3) throw new TRPCError({ code: 'CONFLICT', message: 'Review packs of this tenant are changing fast: try again' });
     }
-    await writeAudit(tx, {
-      action: 'review_pack.generation_requested',
-      subjectType: 'review_pack',
-      subjectId: created.id,
-      workspaceId: tenant.workspaceId,
-      tenantId: tenant.id,
-      actorUserId: actor.userId,
-      at: now,
-    });
-    await deps.telemetry.record(tx, {
-      event: 'review_pack.generation_requested',
-      workspaceId: tenant.workspaceId,
-      tenantId: tenant.id,
-      actorUserId: actor.userId,
-      subjectType: 'review_pack',
-      subjectId: created.id,
-      metadata: {},
-      occurredAt: now,
-      eventKey: `review_pack.generation_requested:${created.id}`,
-    });
-    return { ...created, reused: false };
   });
 }
 
@@ -58,7 +53,7 @@ export async function requestGeneration(deps: ServiceDeps, actor: Actor, input: 
  * The generator: assembles each pending pack from the tenant's stored reports and operation runs and
  * marks it ready. Runs in the server's job loop; `SKIP LOCKED` lets several replicas share the work.
  */
-export async function generatePendingReviewPacks(deps: Omit<ServiceDeps, 'telemetry'>, limit = 20): Promise<number> {
+export async function generatePendingReviewPacks(deps: Pick<ServiceDeps, 'db' | 'now'>, limit = 20): Promise<number> {
   let generated = 0;
   for (let i = 0; i < limit; i++) {
     const done = await deps.db.$transaction(async (tx) => {

@@ -11,8 +11,9 @@ import { openDiagnosticsInput } from '../../domain/support/schema.ts';
 import { adminProcedure, router } from '../init.ts';
 
 /**
- * The five source seams, admin plane. Each service checks workspace membership, tenant entitlement
- * and capability before it acts (server/domain/access.ts).
+ * The five source seams, admin plane. Each runs as one source action (server/domain/tenant-action.ts):
+ * the gate (workspace membership, tenant entitlement, capability), the write, the audit entry and the
+ * recorder, in one transaction.
  */
 const actor = (ctx: { user: { id: string } }) => ({ userId: ctx.user.id });
 

@@ -46,7 +46,7 @@ async function main(dataDir: string, anchor: Date) {
   const database = await openPglite(dataDir);
   try {
     await migrate(database);
-    const deps = { db: database.prisma, telemetry: createRecorder({ log: createLogger('silent'), metrics: createMetrics() }) };
+    const deps = { database, telemetry: createRecorder({ log: createLogger('silent'), metrics: createMetrics() }) };
     const actors = await actorsByWorkspace(database.prisma);
     for (const [index, action] of KNOWN_USAGE.entries()) {
       await performAction(deps, actors.get(action.workspace)!, action.event, new Date(anchor.getTime() - action.hoursAgo * 3_600_000), index);

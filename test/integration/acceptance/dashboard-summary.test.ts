@@ -63,7 +63,7 @@ describe('US2-2: no telemetry in the selected window', () => {
     const { app, fx } = t;
     const { startSystemOperation } = await import('../../../server/domain/operations/service.ts');
     app.setNow(ago(HOUR_MS));
-    await startSystemOperation({ db: app.db, now: app.deps.now }, { tenantId: fx.tenants.acmeProd.id, type: 'inventory.sync', trigger: 'scheduled' });
+    await startSystemOperation({ database: app.database, now: app.deps.now }, { tenantId: fx.tenants.acmeProd.id, type: 'inventory.sync', trigger: 'scheduled' });
     const owner = app.caller(await app.adminToken('owner@acme.test'));
     await owner.onboarding.createDraft({ workspaceId: fx.workspaces.acme.id });
     expect(await summaryAt(T, '24h')).toMatchObject({ isEmpty: true, totalEvents: 0, activeWorkspaces: 0 });

@@ -257,7 +257,8 @@ describe('US1-2: a tenant-bound operation started by a user', () => {
   it('writes one event about the run with its canonical type', async () => {
     const { fx } = t;
     const { result: run, rows } = await recorded(() => owner.operations.start({ tenantId: fx.tenants.acmeProd.id, type: 'permission_posture.refresh' }));
-    expect(run).toMatchObject({ trigger: 'user', initiatorUserId: fx.users.acmeOwner.id, status: 'queued', tenantId: fx.tenants.acmeProd.id });
+    expect(run).toEqual({ id: run.id, trigger: 'user', type: 'permission_posture.refresh', status: 'queued', workspaceId: fx.workspaces.acme.id, tenantId: fx.tenants.acmeProd.id, createdAt: run.createdAt });
+    expect(await t.app.db.operationRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ initiatorUserId: fx.users.acmeOwner.id, trigger: 'user' });
     expect(rows.map((r) => [r.event_name, r.feature_area, r.subject_type, r.subject_id, r.metadata])).toEqual([
       ['operation.started', 'operations', 'operation_run', run.id, { operation_type: 'permission_posture.refresh' }],
     ]);
@@ -275,9 +276,10 @@ describe('edge case: system-started and scheduled operation runs (initiator null
   it.each(['scheduled', 'system'] as const)('a %s run is created and audited, but records no telemetry', async (trigger) => {
     const { app, fx } = t;
     const { result: run, rows } = await recorded(() =>
-      startSystemOperation({ db: app.db, now: app.deps.now }, { tenantId: fx.tenants.acmeProd.id, type: 'inventory.sync', trigger }),
+      startSystemOperation({ database: app.database, now: app.deps.now }, { tenantId: fx.tenants.acmeProd.id, type: 'inventory.sync', trigger }),
     );
-    expect(run).toMatchObject({ trigger, initiatorUserId: null, tenantId: fx.tenants.acmeProd.id });
+    expect(run).toMatchObject({ trigger, tenantId: fx.tenants.acmeProd.id });
+    expect(await app.db.operationRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ trigger, initiatorUserId: null });
     expect(rows).toEqual([]);
     expect(await auditOf(run.id)).toEqual([{ action: 'operation.started', actorUserId: null }]);
   });
@@ -287,7 +289,8 @@ describe('US1-2: a stored report created', () => {
   it('writes one event about the report with its report type', async () => {
     const { fx } = t;
     const { result: report, rows } = await recorded(() => owner.reports.create({ tenantId: fx.tenants.acmeDev.id, reportType: 'entra_admin_roles' }));
-    expect(report).toMatchObject({ tenantId: fx.tenants.acmeDev.id, reportType: 'entra_admin_roles', createdByUserId: fx.users.acmeOwner.id });
+    expect(report).toMatchObject({ tenantId: fx.tenants.acmeDev.id, reportType: 'entra_admin_roles' });
+    expect(await t.app.db.storedReport.findUniqueOrThrow({ where: { id: report.id } })).toMatchObject({ createdByUserId: fx.users.acmeOwner.id });
     expect(rows.map((r) => [r.event_name, r.feature_area, r.subject_type, r.subject_id, r.tenant_id, r.metadata])).toEqual([
       ['stored_report.created', 'reports', 'stored_report', report.id, fx.tenants.acmeDev.id, { report_type: 'entra_admin_roles' }],
     ]);
@@ -428,7 +431,7 @@ describe('exactly one row per success; every mutation audited; telemetry and aud
               mutations++;
               break;
             case 'system_run':
-              await startSystemOperation({ db: app.db, now: app.deps.now }, { tenantId, type: 'policy.backup', trigger: 'scheduled' });
+              await startSystemOperation({ database: app.database, now: app.deps.now }, { tenantId, type: 'policy.backup', trigger: 'scheduled' });
               mutations++;
               break;
           }

@@ -14,7 +14,7 @@ import { ledgerRows, snapshotTables } from '../../helpers/outcomes.ts';
 const t = useTestApp({ fixture: false });
 const NOW = new Date();
 const seed = (opts: { events: number; days: number; seed?: number; password?: string }) =>
-  seedDemo({ db: t.app.db, telemetry: t.app.deps.telemetry }, { ...opts, now: NOW });
+  seedDemo({ database: t.app.database, telemetry: t.app.deps.telemetry }, { ...opts, now: NOW });
 
 /** What the ledger holds, as (workspace slug, event, time) — comparable with the plan. */
 async function ledgerAsPlan() {

@@ -20,17 +20,16 @@ export function stubDeps(opts: { fail?: Error } = {}) {
   const touched: string[] = [];
   const user = { id: randomUUID(), email: 'owner@acme.test', displayName: 'owner' };
   const operator = { ...user, id: randomUUID(), permissions: ['system.dashboard.view'] };
-  const live = { id: randomUUID(), revokedAt: null, expiresAt: new Date(Date.now() + 3600_000) };
+  // the rows the two session-lookup statements (server/auth/sessions.ts) answer
   const sessions: Record<string, unknown> = {
-    adminSession: { ...live, user },
-    systemSession: { ...live, systemUser: operator },
+    admin_session_lookup: { session_id: randomUUID(), id: user.id, email: user.email, display_name: user.displayName },
+    system_session_lookup: { session_id: randomUUID(), id: operator.id, email: operator.email, display_name: operator.displayName, permissions: operator.permissions },
   };
   const refuse = (what: string) => {
     touched.push(what);
     throw opts.fail ?? new Error(`unexpected database access: ${what}`);
   };
-  // db.<model>.<method>(…) and db.$queryRaw`…` / db.$transaction(…): all recorded and refused but the
-  // two session lookups.
+  // db.<model>.<method>(…) and db.$queryRaw`…` / db.$transaction(…): all recorded and refused.
   const db = new Proxy(
     {},
     {
@@ -38,7 +37,6 @@ export function stubDeps(opts: { fail?: Error } = {}) {
         return new Proxy(async () => refuse(String(model)), {
           get(_t, method: string | symbol) {
             return async () => {
-              if (method === 'findUnique' && typeof model === 'string' && model in sessions) return sessions[model];
               return refuse(`${String(model)}.${String(method)}`);
             };
           },
@@ -46,8 +44,17 @@ export function stubDeps(opts: { fail?: Error } = {}) {
       },
     },
   );
+  // database.query(statement) answers the two session lookups; it and database.transaction refuse the rest.
+  const database = {
+    kind: 'postgres',
+    prisma: db,
+    query: async (statement: { name: string }) => (statement.name in sessions ? [sessions[statement.name]] : refuse(`query ${statement.name}`)),
+    transaction: async () => refuse('transaction'),
+    withSession: async () => refuse('session'),
+  };
   const deps = {
     db,
+    database,
     telemetry: createRecorder({ log, metrics }),
     log,
     metrics,
