@@ -1,12 +1,14 @@
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 import { isLoopbackHostHeader } from './net.ts';
 import type { Metrics } from './observability.ts';
 import type { AppRouter } from './trpc/router.ts';
 import { bearerToken, createContextInner, type AppDeps } from './trpc/context.ts';
 import { appRouter } from './trpc/router.ts';
+import { callSingleMutation, isSingleMutation } from './trpc/single-call.ts';
 
 /** Largest accepted request body; larger ones get 413. Every procedure input is small. */
 export const BODY_LIMIT = 64 * 1024;
@@ -122,6 +124,15 @@ function baseServer(log: Logger, opts: HttpOptions): FastifyInstance {
  */
 export function buildHttpServer(deps: AppDeps, opts: HttpOptions = {}): FastifyInstance {
   const app = baseServer(deps.log.child({ component: 'http' }), opts);
+  const context = (req: FastifyRequest, reply: FastifyReply) =>
+    createContextInner(deps, {
+      token: bearerToken(req.headers.authorization),
+      ip: req.ip,
+      setHeader: (name, value) => void reply.header(name, value),
+    });
+  const onError = ({ error, path }: { error: TRPCError; path?: string }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ path, error: error.cause?.name ?? error.name }, 'procedure failed');
+  };
 
   app.register(async (api) => {
     // The API reads JSON only (tRPC would also take multipart/form-data, which no procedure uses).
@@ -143,23 +154,19 @@ export function buildHttpServer(deps: AppDeps, opts: HttpOptions = {}): FastifyI
       if (typeof text === 'string' && text !== '' && !isJson(text)) {
         return refuse(reply, 400, 'PARSE_ERROR', 'Malformed JSON: the input must be valid JSON');
       }
+      const path = procedurePaths(req)[0]!;
+      if (isSingleMutation(req.method, path, req.query as Record<string, unknown>)) {
+        const { status, json } = await callSingleMutation(path, typeof text === 'string' ? text : undefined, context(req, reply), onError);
+        return reply.code(status).type('application/json').send(json);
+      }
     });
     await api.register(fastifyTRPCPlugin, {
       prefix: '/trpc',
       trpcOptions: {
         router: appRouter,
         maxBatchSize: MAX_BATCH_SIZE,
-        createContext: ({ req, res }: CreateFastifyContextOptions) =>
-          createContextInner(deps, {
-            token: bearerToken(req.headers.authorization),
-            ip: req.ip,
-            setHeader: (name, value) => void res.header(name, value),
-          }),
-        onError({ error, path }) {
-          if (error.code === 'INTERNAL_SERVER_ERROR') {
-            deps.log.error({ path, error: error.cause?.name ?? error.name }, 'procedure failed');
-          }
-        },
+        createContext: ({ req, res }: CreateFastifyContextOptions) => context(req, res),
+        onError,
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>);
   });

@@ -102,6 +102,29 @@ describe('plain HTTP, as any language would call it', () => {
     expect(Date.parse(summary.to) - Date.parse(summary.from)).toBe(24 * 3600_000);
   });
 
+  it('answers a single mutation exactly as tRPC answers the same call in a batch: data, refusals, field errors, status', async () => {
+    const acmeProd = fx.tenants.acmeProd.id;
+    const cases: [string, unknown, string | undefined][] = [
+      ['reviewPacks.requestGeneration', { tenantId: acmeProd }, adminToken], // ok (reused after the first)
+      ['operations.start', { tenantId: acmeProd, type: 'inventory.sync' }, undefined], // 401
+      ['operations.start', { tenantId: acmeProd, type: 'inventory.sync' }, systemToken], // 403, other plane
+      ['operations.start', { tenantId: acmeProd, type: 'everything', extra: 1 }, adminToken], // 400 with field errors
+      ['operations.start', { tenantId: fx.tenants.globexProd.id, type: 'inventory.sync' }, adminToken], // 404
+      ['operations.start', undefined, adminToken], // 400, no input
+    ];
+    await post('reviewPacks.requestGeneration', { tenantId: acmeProd }, adminToken);
+    for (const [path, input, token] of cases) {
+      const single = await post(path, input, token);
+      const res = await fetch(`${trpc(path)}?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(input === undefined ? {} : { 0: input }),
+      });
+      const [batched] = (await res.json()) as any[];
+      expect({ path, status: single.status, body: single.body }).toEqual({ path, status: res.status, body: batched });
+    }
+  });
+
   it('answers a batch of calls in one request', async () => {
     const res = await fetch(`${trpc('auth.me,system.auth.status')}?batch=1&input=${encodeURIComponent('{}')}`, {
       headers: { authorization: `Bearer ${adminToken}` },
