@@ -28,7 +28,7 @@ import { count, ms, table, times, verdict } from './lib/report.ts';
 import { benchPrune, type PruneBenchResult } from './prune.ts';
 import { benchRecorder, type RecorderResult } from './recorder.ts';
 import { benchNows, benchSummary, type SummaryResult } from './summary.ts';
-import { benchThroughput, type MixName, type Target, type ThroughputResult } from './throughput.ts';
+import { MIXES, benchThroughput, type MixName, type Target, type ThroughputResult } from './throughput.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -298,6 +298,20 @@ function printReport() {
       table(
         ['server', 'mix', 'actions/s', 'actions', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/action', 'round trips/action', 'recording actions', 'ledger rows', 'packs reused'],
         results.throughput.map((x) => [runLabel(x), x.mix, x.actionsPerSecond.toFixed(0), x.actions, ms(x.latency.median), ms(x.latency.p95), ms(x.latency.p99), x.errors, ms(x.serverCpuMsPerAction), x.roundTripsPerAction.toFixed(2), x.recordingActions, x.ledgerRows, x.reused]),
+      ),
+    );
+    out.push('Where the cores went during each window (CPU ms per action; machine busy counts everything running, other work included)');
+    out.push(
+      table(
+        ['server', 'mix', 'server', 'PostgreSQL', 'bench clients', 'other', 'machine busy'],
+        results.throughput.map((x) => [runLabel(x), x.mix, ms(x.serverCpuMsPerAction), ms(x.postgresCpuMsPerAction), ms(x.clientCpuMsPerAction), ms(x.otherCpuMsPerAction), `${(x.machineBusy * 100).toFixed(0)} %`]),
+      ),
+    );
+    const paths = MIXES.mix.map((m) => m.path);
+    out.push(
+      table(
+        ['p50 / p99 ms by action', 'mix', ...paths],
+        results.throughput.map((x) => [runLabel(x), x.mix, ...paths.map((p) => (x.latencyByPath[p] ? `${ms(x.latencyByPath[p].median)} / ${ms(x.latencyByPath[p].p99)}` : ''))]),
       ),
     );
     if (results.throughputRatios.length) {

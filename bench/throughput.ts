@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createAdminSession } from '../server/auth/sessions.ts';
 import type { Database } from '../server/db/client.ts';
@@ -22,10 +22,20 @@ export type ThroughputResult = {
   latency: Figure & { p99: number };
   errors: number;
   byPath: Record<string, number>;
+  /** latency of each action in the mix, ms */
+  latencyByPath: Record<string, { median: number; p99: number }>;
   /** review-pack requests answered with a pending pack (they record nothing) */
   reused: number;
   /** CPU time the server process(es) spent per measured action (Linux /proc; NaN elsewhere) */
   serverCpuMsPerAction: number;
+  /** CPU time of every PostgreSQL process on the machine per measured action */
+  postgresCpuMsPerAction: number;
+  /** CPU time of the bench's own process (the clients) per measured action */
+  clientCpuMsPerAction: number;
+  /** share of all cores busy during the window (anything running on the machine counts) */
+  machineBusy: number;
+  /** busy CPU of the machine per action not accounted for by server, PostgreSQL or clients (other work) */
+  otherCpuMsPerAction: number;
   /** ReadyForQuery messages from PostgreSQL per action, from the counting pass (NaN without one) */
   roundTripsPerAction: number;
   /** successful recording actions (warm-ups and the counting pass included) vs ledger rows written meanwhile */
@@ -43,7 +53,7 @@ const MIX = [
 export const MIXES = { mix: MIX, 'operations.start': [MIX[0]] } as const;
 
 /** utime + stime of a process in ms (clock ticks of 10 ms), or NaN without /proc. */
-function cpuMs(pid: number | undefined): number {
+function cpuMs(pid: number | string | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -51,6 +61,41 @@ function cpuMs(pid: number | undefined): number {
     return NaN;
   }
 }
+
+/** CPU ms of each process named postgres (backends, WAL writer, checkpointer…), by pid. */
+function postgresCpuMs(): Map<string, number> {
+  const byPid = new Map<string, number>();
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const ms = readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres') ? cpuMs(pid) : NaN;
+      if (Number.isFinite(ms)) byPid.set(pid, ms);
+    }
+  } catch {
+    // no /proc, or a process ended while being read
+  }
+  return byPid;
+}
+
+/** PostgreSQL CPU between two samples (processes that ended meanwhile drop out: a small undercount). */
+const postgresCpuBetween = (a: Map<string, number>, b: Map<string, number>) => [...b].reduce((sum, [pid, ms]) => sum + ms - (a.get(pid) ?? 0), 0);
+
+/** Busy and total clock ticks (10 ms) of all cores since boot (/proc/stat; busy excludes idle and iowait). */
+function machineTicks(): { busy: number; total: number } {
+  try {
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return { busy: total - ticks[3]! - ticks[4]!, total };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 function post(agent: Agent, url: URL, path: string, body: unknown, token?: string): Promise<{ status: number; body: string }> {
   const data = JSON.stringify(body);
@@ -96,7 +141,6 @@ export async function benchThroughput(
   const main = await pass(database, opts, opts.url);
   const rt = opts.roundTrips;
   const counted = rt && (await pass(database, { ...opts, seconds: rt.seconds, warmupSeconds: rt.warmupSeconds }, rt.proxy.url, rt.proxy));
-  const sorted = [...main.latencies].sort((a, b) => a - b);
   const actions = Math.max(1, main.latencies.length);
   return {
     target: opts.target,
@@ -106,16 +150,23 @@ export async function benchThroughput(
     seconds: main.seconds,
     actions: main.latencies.length,
     actionsPerSecond: main.latencies.length / main.seconds,
-    latency: { ...figure(main.latencies), p99: sorted.length ? quantile(sorted, 0.99) : NaN },
+    latency: { ...figure(main.latencies), p99: p99(main.latencies) },
     errors: main.errors + (counted?.errors ?? 0),
     byPath: main.byPath,
+    latencyByPath: Object.fromEntries(Object.entries(main.latencyByPath).map(([path, l]) => [path, { median: figure(l).median, p99: p99(l) }])),
     reused: main.reused,
     serverCpuMsPerAction: main.serverCpuMs / actions,
+    postgresCpuMsPerAction: main.postgresCpuMs / actions,
+    clientCpuMsPerAction: main.clientCpuMs / actions,
+    machineBusy: main.machineBusy,
+    otherCpuMsPerAction: (main.machineBusyMs - main.serverCpuMs - main.postgresCpuMs - main.clientCpuMs) / actions,
     roundTripsPerAction: counted ? counted.roundTrips / Math.max(1, counted.latencies.length) : NaN,
     recordingActions: main.recordingActions + (counted?.recordingActions ?? 0),
     ledgerRows: main.ledgerRows + (counted?.ledgerRows ?? 0),
   };
 }
+
+const p99 = (samples: number[]) => (samples.length ? quantile([...samples].sort((a, b) => a - b), 0.99) : NaN);
 
 /** One measured window against freshly started servers that use `databaseUrl`. */
 async function pass(database: Database, opts: Options, databaseUrl: string, proxy?: PgProxy) {
@@ -147,6 +198,7 @@ async function pass(database: Database, opts: Options, databaseUrl: string, prox
     let stop = false;
     const latencies: number[] = [];
     const byPath: Record<string, number> = {};
+    const latencyByPath: Record<string, number[]> = {};
     let errors = 0;
     let recordingActions = 0;
     let reused = 0;
@@ -169,6 +221,7 @@ async function pass(database: Database, opts: Options, databaseUrl: string, prox
         if (measuring) {
           latencies.push(ms);
           byPath[m.path] = (byPath[m.path] ?? 0) + 1;
+          (latencyByPath[m.path] ??= []).push(ms);
           if (wasReused) reused++;
         }
       }
@@ -180,11 +233,13 @@ async function pass(database: Database, opts: Options, databaseUrl: string, prox
     measuring = true;
     const t0 = performance.now();
     const cpu0 = serverCpu();
+    const [pg0, client0, machine0] = [postgresCpuMs(), ownCpuMs(), machineTicks()];
     const trips0 = roundTrips();
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     measuring = false;
     const trips1 = roundTrips();
     const cpu1 = serverCpu();
+    const [pg1, client1, machine1] = [postgresCpuMs(), ownCpuMs(), machineTicks()];
     const seconds = (performance.now() - t0) / 1000;
     stop = true;
     await Promise.all(running);
@@ -196,9 +251,14 @@ async function pass(database: Database, opts: Options, databaseUrl: string, prox
       seconds,
       latencies,
       byPath,
+      latencyByPath,
       reused,
       errors,
       serverCpuMs: cpu1 - cpu0,
+      postgresCpuMs: postgresCpuBetween(pg0, pg1),
+      clientCpuMs: client1 - client0,
+      machineBusyMs: (machine1.busy - machine0.busy) * 10,
+      machineBusy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
       roundTrips: trips1 - trips0,
       recordingActions,
       ledgerRows: Number(row?.n ?? 0),
