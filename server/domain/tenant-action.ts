@@ -119,3 +119,6 @@ export function requireCapability(granted: readonly string[], capability: Capabi
 /** Recent history only: what the actions read of a tenant's past is bounded by this window. */
 export const HISTORY_WINDOW_DAYS = 30;
 export const historyStart = (now: Date) => new Date(now.getTime() - HISTORY_WINDOW_DAYS * 86_400_000);
+
+/** SQL for a timestamptz as JavaScript's toISOString() writes it (our columns keep milliseconds). */
+export const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

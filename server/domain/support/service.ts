@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { statement } from '../../db/client.ts';
 import type { Actor, ServiceDeps } from '../deps.ts';
-import { HISTORY_WINDOW_DAYS, historyStart, newId, sourceAction, tenantGate } from '../tenant-action.ts';
+import { HISTORY_WINDOW_DAYS, historyStart, isoSql, newId, sourceAction, tenantGate } from '../tenant-action.ts';
 import type { ENTRY_POINTS, openDiagnosticsInput } from './schema.ts';
 
 export type RunFacts = { id: string; type: string; status: string; trigger: string; createdAt: string; completedAt: string | null };
@@ -24,24 +24,25 @@ export type DiagnosticBundle = {
   };
 };
 
-type RunRow = { id: string; type: string; status: string; trigger: string; created_at: Date; completed_at: Date | null };
-const RUN_COLUMNS = 'id, type, status, trigger, created_at, completed_at';
+// The run facts as JSON with ISO dates, for json_build_object.
+const RUN_JSON = `json_build_object('id', id, 'type', type, 'status', status, 'trigger', trigger,
+  'createdAt', ${isoSql('created_at')}, 'completedAt', ${isoSql('completed_at')})`;
 
-const RUN_OF_TENANT = statement('diagnostics_run', `SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = $1::uuid AND tenant_id = $2::uuid`);
-const RECENT_RUNS = statement(
-  'diagnostics_recent_runs',
-  `SELECT ${RUN_COLUMNS} FROM operation_runs WHERE tenant_id = $1::uuid ORDER BY created_at DESC LIMIT 10`,
-);
-// One snapshot, one round trip; each count is an index range scan over the window.
-const COUNTS = statement(
-  'diagnostics_counts',
+// The whole bundle in one statement (one snapshot, one round trip). The recent runs are the last ten;
+// each count is an index range scan over the window, whatever the tenant's age.
+const BUNDLE = statement(
+  'diagnostics_bundle',
   `SELECT
+     (SELECT ${RUN_JSON} FROM operation_runs WHERE id = $3::uuid AND tenant_id = $1::uuid) AS run,
+     (SELECT coalesce(json_agg(r.j ORDER BY r.created_at DESC), '[]') FROM
+        (SELECT ${RUN_JSON} AS j, created_at FROM operation_runs WHERE tenant_id = $1::uuid ORDER BY created_at DESC LIMIT 10) r) AS recent,
      (SELECT coalesce(json_object_agg(status, n), '{}') FROM
         (SELECT status, count(*)::int AS n FROM operation_runs WHERE tenant_id = $1::uuid AND created_at >= $2::timestamptz GROUP BY status) r) AS runs,
      (SELECT count(*)::int FROM stored_reports WHERE tenant_id = $1::uuid AND created_at >= $2::timestamptz) AS reports,
      (SELECT coalesce(json_object_agg(status, n), '{}') FROM
         (SELECT status, count(*)::int AS n FROM review_packs WHERE tenant_id = $1::uuid AND created_at >= $2::timestamptz GROUP BY status) p) AS packs`,
 );
+type BundleRow = { run: RunFacts | null; recent: RunFacts[]; runs: Record<string, number>; reports: number; packs: Record<string, number> };
 
 /**
  * The explicit "open support diagnostics" action (not a page render): returns the diagnostic bundle,
@@ -50,17 +51,9 @@ const COUNTS = statement(
  */
 export function openDiagnostics(deps: ServiceDeps, actor: Actor, input: z.infer<typeof openDiagnosticsInput>): Promise<DiagnosticBundle> {
   return sourceAction(deps, actor, tenantGate(input.tenantId, 'support.diagnostics.open'), async (tx, tenant, now) => {
-    let operationRun: RunFacts | null = null;
-    if (input.operationRunId) {
-      const [run] = await tx.query<RunRow>(RUN_OF_TENANT, [input.operationRunId, tenant.tenantId]);
-      if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: 'Operation run not found' });
-      operationRun = runFacts(run);
-    }
-    const recent = await tx.query<RunRow>(RECENT_RUNS, [tenant.tenantId]);
-    const [counts] = await tx.query<{ runs: Record<string, number>; reports: number; packs: Record<string, number> }>(COUNTS, [
-      tenant.tenantId,
-      historyStart(now),
-    ]);
+    const [bundle] = await tx.query<BundleRow>(BUNDLE, [tenant.tenantId, historyStart(now), input.operationRunId ?? null]);
+    const operationRun = bundle!.run;
+    if (input.operationRunId && !operationRun) throw new TRPCError({ code: 'NOT_FOUND', message: 'Operation run not found' });
     const bundleId = newId();
     const subject = operationRun
       ? ({ subjectType: 'operation_run', subjectId: operationRun.id } as const)
@@ -78,12 +71,12 @@ export function openDiagnostics(deps: ServiceDeps, actor: Actor, input: z.infer<
           connectedAt: tenant.connectedAt?.toISOString() ?? null,
         },
         operationRun,
-        recentOperationRuns: recent.map(runFacts),
+        recentOperationRuns: bundle!.recent,
         counts: {
           windowDays: HISTORY_WINDOW_DAYS,
-          operationRunsByStatus: counts?.runs ?? {},
-          storedReports: counts?.reports ?? 0,
-          reviewPacksByStatus: counts?.packs ?? {},
+          operationRunsByStatus: bundle!.runs,
+          storedReports: bundle!.reports,
+          reviewPacksByStatus: bundle!.packs,
         },
       },
       audit: { id: bundleId, action: 'support.diagnostics_opened', ...subject, details: { entryPoint: input.entryPoint } },
@@ -95,15 +88,4 @@ export function openDiagnostics(deps: ServiceDeps, actor: Actor, input: z.infer<
       },
     };
   });
-}
-
-function runFacts(r: RunRow): RunFacts {
-  return {
-    id: r.id,
-    type: r.type,
-    status: r.status,
-    trigger: r.trigger,
-    createdAt: r.created_at.toISOString(),
-    completedAt: r.completed_at?.toISOString() ?? null,
-  };
 }
