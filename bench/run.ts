@@ -303,7 +303,7 @@ function printReport() {
     out.push('Where the cores went during each window (CPU ms per action; machine busy counts everything running, other work included)');
     out.push(
       table(
-        ['server', 'mix', 'server', 'PostgreSQL', 'bench clients', 'other', 'machine busy'],
+        ['run', 'mix', 'server', 'PostgreSQL', 'bench clients', 'other', 'machine busy'],
         results.throughput.map((x) => [runLabel(x), x.mix, ms(x.serverCpuMsPerAction), ms(x.postgresCpuMsPerAction), ms(x.clientCpuMsPerAction), ms(x.otherCpuMsPerAction), `${(x.machineBusy * 100).toFixed(0)} %`]),
       ),
     );
@@ -315,7 +315,7 @@ function printReport() {
       ),
     );
     if (results.throughputRatios.length) {
-      out.push(table(['ratio (same run)', 'mix', 'value', 'target', ''], results.throughputRatios.map((x) => [x.ratio, x.mix, times(x.value), x.target, x.met ? 'PASS' : 'MISS'])));
+      out.push(table(['ratio (same run)', 'mix', 'value', 'target', 'verdict'], results.throughputRatios.map((x) => [x.ratio, x.mix, times(x.value), x.target, x.met ? 'PASS' : 'MISS'])));
     }
   }
   const p = results.prune;
