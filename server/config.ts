@@ -19,6 +19,12 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (leave unset for the embedded database)')
     .optional(),
+  TENANTPILOT_DB_POOL_SIZE: z.coerce
+    .number({ error: 'must be an integer from 1 to 500' })
+    .int('must be an integer from 1 to 500')
+    .min(1, 'must be an integer from 1 to 500')
+    .max(500, 'must be an integer from 1 to 500')
+    .default(10),
   TENANTPILOT_DATA_DIR: z.string().min(1).default('./.tenantpilot'),
   TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS: z.coerce
     .number({ error: 'must be an integer from 1 to 3650' })
@@ -44,7 +50,8 @@ const envSchema = z.object({
 });
 
 export type Config = {
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  /** PostgreSQL: `poolSize` connections per process (split a database's budget across replicas). */
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
   retentionDays: number;
   pruneCron: string;
   port: number;
@@ -71,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.TENANTPILOT_DB_POOL_SIZE }
       : { kind: 'pglite', dataDir: resolve(e.TENANTPILOT_DATA_DIR) },
     retentionDays: e.TENANTPILOT_PRODUCT_USAGE_EVENT_RETENTION_DAYS,
     pruneCron: e.TENANTPILOT_PRUNE_CRON,

@@ -61,7 +61,7 @@ export type Database = {
 };
 
 export async function openDatabase(database: Config['database']): Promise<Database> {
-  return database.kind === 'pglite' ? openPglite(database.dataDir) : openPostgres(database.url);
+  return database.kind === 'pglite' ? openPglite(database.dataDir) : openPostgres(database.url, { poolSize: database.poolSize });
 }
 
 /**

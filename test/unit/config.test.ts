@@ -61,14 +61,14 @@ describe('configuration from the environment (DESIGN.md Part 1)', () => {
         HOST: '0.0.0.0',
       }),
     ).toMatchObject({
-      database: { kind: 'postgres', url: 'postgresql://tp@db.internal:5432/tenantpilot' },
+      database: { kind: 'postgres', url: 'postgresql://tp@db.internal:5432/tenantpilot', poolSize: 10 },
       retentionDays: 30,
       pruneCron: '0 4 * * *',
       port: 8080,
       host: '0.0.0.0',
     });
     expect(loadConfig({ TENANTPILOT_DATA_DIR: '/var/lib/tenantpilot' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/tenantpilot' });
-    expect(loadConfig({ DATABASE_URL: 'postgres://db/tp' }).database).toEqual({ kind: 'postgres', url: 'postgres://db/tp' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/tp' }).database).toEqual({ kind: 'postgres', url: 'postgres://db/tp', poolSize: 10 });
   });
 
   it('accepts retention from 1 to 3650 days', () => {
@@ -83,6 +83,14 @@ describe('configuration from the environment (DESIGN.md Part 1)', () => {
 
   it.each(['mysql://db/tp', 'localhost:5432', 'db.internal', 'file:///tmp/tp'])('refuses DATABASE_URL %j, naming it', (value) => {
     expect(refusal({ DATABASE_URL: value }).message).toMatch(/^Invalid configuration: DATABASE_URL must be a postgresql:\/\/ URL/);
+  });
+
+  it('takes the PostgreSQL pool size per process from TENANTPILOT_DB_POOL_SIZE', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/tp', TENANTPILOT_DB_POOL_SIZE: '5' }).database).toEqual({ kind: 'postgres', url: 'postgres://db/tp', poolSize: 5 });
+  });
+
+  it.each(['0', '501', 'ten', '2.5'])('refuses TENANTPILOT_DB_POOL_SIZE %j, naming it and the range', (value) => {
+    expect(refusal({ DATABASE_URL: 'postgres://db/tp', TENANTPILOT_DB_POOL_SIZE: value }).message).toBe('Invalid configuration: TENANTPILOT_DB_POOL_SIZE must be an integer from 1 to 500');
   });
 
   it.each(['abc', '-1', '65536', '80.5'])('refuses PORT %j, naming it', (value) => {

@@ -170,7 +170,7 @@ describe('two replicas on one database', () => {
     const servers: RunningServer[] = [];
     try {
       const config: Config = {
-        database: { kind: 'postgres', url: fresh.url! },
+        database: { kind: 'postgres', url: fresh.url!, poolSize: 10 },
         retentionDays: RETENTION_DAYS,
         pruneCron: '15 3 * * *',
         port: 0,
