@@ -15,6 +15,8 @@ export type ThroughputResult = {
   target: Target;
   mix: MixName;
   replicas: number;
+  /** TENANTPILOT_DB_POOL_SIZE (floor: FLOOR_POOL_SIZE) of each process; undefined: the server's default */
+  poolSize?: number;
   clients: number;
   seconds: number;
   actions: number;
@@ -125,7 +127,7 @@ function post(agent: Agent, url: URL, path: string, body: unknown, token?: strin
   });
 }
 
-type Options = { url: string; target: Target; mix: MixName; actors: BenchActor[]; seconds: number; warmupSeconds: number; replicas?: number };
+type Options = { url: string; target: Target; mix: MixName; actors: BenchActor[]; seconds: number; warmupSeconds: number; replicas?: number; poolSize?: number };
 
 /**
  * (c) Source actions over HTTP on loopback: `replicas` processes of the target server and one
@@ -146,6 +148,7 @@ export async function benchThroughput(
     target: opts.target,
     mix: opts.mix,
     replicas: opts.replicas ?? 1,
+    poolSize: opts.poolSize,
     clients: opts.actors.length,
     seconds: main.seconds,
     actions: main.latencies.length,
@@ -171,7 +174,8 @@ const p99 = (samples: number[]) => (samples.length ? quantile([...samples].sort(
 /** One measured window against freshly started servers that use `databaseUrl`. */
 async function pass(database: Database, opts: Options, databaseUrl: string, proxy?: PgProxy) {
   const replicas = opts.replicas ?? 1;
-  const env = { DATABASE_URL: databaseUrl };
+  const pool = opts.poolSize === undefined ? {} : { [opts.target === 'floor' ? 'FLOOR_POOL_SIZE' : 'TENANTPILOT_DB_POOL_SIZE']: String(opts.poolSize) };
+  const env = { DATABASE_URL: databaseUrl, ...pool };
   const servers: ServeProcess[] = await Promise.all(Array.from({ length: replicas }, () => (opts.target === 'floor' ? spawnFloor(env) : spawnServe(env))));
   try {
     await Promise.all(servers.map((s) => waitHealthy(s, { timeoutMs: 60_000, everyMs: 50 })));
