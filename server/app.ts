@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { openDatabase, statement, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { generatePendingReviewPacks } from './domain/review-packs/service.ts';
 import { createSetupCode, NO_SETUP_CODE, type SetupCode } from './auth/setup-code.ts';
@@ -40,6 +40,8 @@ const REVIEW_PACK_WORKER_MS = 5_000;
  * Opens the database, applies pending migrations, and serves HTTP with the prune schedule and the
  * review-pack worker running. Used by `tenantpilot serve` and by the desktop console's local mode.
  */
+const ANY_OPERATOR = statement('any_operator', 'SELECT EXISTS (SELECT 1 FROM system_users) AS any');
+
 export async function startServer(config: Config, opts: { log?: Logger; port?: number; database?: Database } = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
   assertValidCron(config.pruneCron);
@@ -50,7 +52,8 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
     const applied = await migrate(database);
     if (applied.length) log.info({ applied }, 'migrations applied');
     // Only while no operator exists; a process started later (or another replica) makes its own.
-    setupCode = (await database.prisma.systemUser.count()) === 0 ? createSetupCode() : NO_SETUP_CODE;
+    const [operators] = await database.query<{ any: boolean }>(ANY_OPERATOR, []);
+    setupCode = operators?.any ? NO_SETUP_CODE : createSetupCode();
   } catch (err) {
     await database.close();
     throw err;
@@ -106,6 +109,9 @@ export async function startServer(config: Config, opts: { log?: Logger; port?: n
   const port = portOf(http, config.port);
   const url = urlOf(config.host, port);
   log.info({ url, metricsUrl, database: config.database.kind, nextPrune: prune.nextRun()?.toISOString() }, 'tenantpilot server listening');
+  // Nothing before this point used Prisma (start-up and /healthz run plain SQL): its query compiler
+  // (WebAssembly, ~0.2 s of CPU) compiles now, while the first caller signs in, not before the port opens.
+  database.prisma.$connect().catch((err: Error) => log.warn({ error: err.name }, 'database client warm-up failed'));
 
   let closing: Promise<void> | undefined;
   return {

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 import { isLoopbackHostHeader } from './net.ts';
+import { PING } from './db/client.ts';
 import type { Metrics } from './observability.ts';
 import type { AppRouter } from './trpc/router.ts';
 import { bearerToken, createContextInner, type AppDeps } from './trpc/context.ts';
@@ -173,7 +174,7 @@ export function buildHttpServer(deps: AppDeps, opts: HttpOptions = {}): FastifyI
 
   app.get('/healthz', async (_req, reply) => {
     try {
-      await deps.db.$queryRaw`SELECT 1`;
+      await deps.database.query(PING, []);
       return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable' });

@@ -1,14 +1,20 @@
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { lockDataFolder, type FolderLock } from './folder-lock.ts';
 import { initializeFromTemplate } from './template.ts';
-import { PrismaClient } from './generated/client.ts';
+import type { PrismaClient } from './generated/client.ts';
 
-export { Prisma, PrismaClient } from './generated/client.ts';
 export type * from './generated/client.ts';
+
+/**
+ * Prisma's client and its PGlite adapter, loaded on first need rather than with this module: a
+ * starting server begins opening PGlite first and loads Prisma (a large module) meanwhile.
+ */
+let prismaClient: Promise<typeof import('./generated/client.ts')> | undefined;
+const loadPrisma = () => (prismaClient ??= import('./generated/client.ts'));
+const loadPglitePrisma = () => Promise.all([loadPrisma(), import('pglite-prisma-adapter')]);
 
 /** A Prisma client or an interactive-transaction handle: what repositories and services take. */
 export type Db = PrismaClient;
@@ -73,19 +79,14 @@ export async function openDatabase(database: Config['database']): Promise<Databa
  */
 export async function openPglite(dataDir: string, opts: { lock?: FolderLock } = {}): Promise<Database> {
   if (dataDir.startsWith('memory://')) return wrapPglite(await PGlite.create(dataDir));
+  void loadPglitePrisma().catch(() => undefined); // while PGlite starts
   const lock = opts.lock ?? lockDataFolder(dataDir);
   let pglite: PGlite | undefined;
   try {
     await initializeFromTemplate(lock.dataDir);
     pglite = new PGlite(lock.dataDir);
-    const database = wrapPglite(pglite, { onClosed: () => lock.release() });
-    // Prisma compiles its query compiler (WebAssembly) on first use; doing that while PGlite starts
-    // (it waits on files and on its own compilation) takes it off the first request's path.
-    const connecting = database.prisma.$connect();
-    connecting.catch(() => undefined);
     await pglite.waitReady;
-    await connecting;
-    return database;
+    return await wrapPglite(pglite, { onClosed: () => lock.release() });
   } catch (err) {
     await pglite?.close().catch(() => undefined);
     lock.release();
@@ -94,7 +95,8 @@ export async function openPglite(dataDir: string, opts: { lock?: FolderLock } = 
 }
 
 /** A Database over an already started PGlite (e.g. one restored from a data-directory dump). */
-export function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {}): Database {
+export async function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {}): Promise<Database> {
+  const [{ PrismaClient }, { PrismaPGlite }] = await loadPglitePrisma();
   // pglite-prisma-adapter is typed against an older @prisma/driver-adapter-utils; the runtime
   // contract is the same (verified by the whole test suite running on it).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory });
@@ -129,9 +131,12 @@ export function wrapPglite(pglite: PGlite, opts: { onClosed?: () => void } = {})
   };
 }
 
+/** The cheapest statement: for health checks and for telling whether a connection still works. */
+export const PING = statement('ping', 'SELECT 1');
+
 export async function openPostgres(url: string, opts: { poolSize?: number } = {}): Promise<Database> {
   // Loaded here, not at the top: the embedded database never needs them (they cost ~0.25 s of start-up).
-  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
+  const [{ default: pg }, { PrismaPg }, { PrismaClient }] = await Promise.all([import('pg'), import('@prisma/adapter-pg'), loadPrisma()]);
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

@@ -57,7 +57,7 @@ export async function writeTemplate(file: string, kind: TemplateKind): Promise<v
   const { wrapPglite } = await import('./client.ts');
   const pglite = await PGlite.create('memory://');
   try {
-    if (kind === 'migrated') await migrate(wrapPglite(pglite));
+    if (kind === 'migrated') await migrate(await wrapPglite(pglite));
     const dump = await pglite.dumpDataDir('none');
     mkdirSync(dirname(file), { recursive: true });
     // Write, then rename: a reader never sees half a dump.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { sqlRunner, statement, type SqlRunner, type Tx } from '../db/client.ts';
+import { PING, sqlRunner, statement, type SqlRunner, type Tx } from '../db/client.ts';
 import type { Metrics } from '../observability.ts';
 import { HOUR_MS, floorTo, shardOf, utcDay } from './buckets.ts';
 import { CATALOG, isEventName, type EventMetadata, type EventName, type SubjectType } from './catalog.ts';
@@ -43,7 +43,6 @@ const RECORD = statement(
   `SELECT product_usage_record($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::uuid, $7, $8::uuid, $9::timestamptz,
      $10::jsonb, $11, $12::timestamptz, $13::date, $14::smallint) AS outcome`,
 );
-const PING = statement('telemetry_ping', 'SELECT 1');
 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

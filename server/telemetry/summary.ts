@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Prisma, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import { Prisma } from '../db/generated/client.ts';
 import { DAY_MS, HOUR_MS, ceilTo, floorTo, utcDay } from './buckets.ts';
 import { CATALOG, EVENT_NAMES, type EventName } from './catalog.ts';
 

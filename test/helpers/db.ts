@@ -23,7 +23,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const migrated = opts.migrated ?? true;
   if (kind === 'pglite') {
-    const database = wrapPglite(await pgliteFromTemplate(migrated));
+    const database = await wrapPglite(await pgliteFromTemplate(migrated));
     if (migrated) await migrate(database);
     return { database, kind, drop: () => database.close() };
   }
