@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { hashPassword } from '../server/auth/passwords.ts';
 import { openPostgres } from '../server/db/client.ts';
 import { migrate } from '../server/db/migrate.ts';
+import { cpuMs, post } from './lib/http.ts';
 import { spawnServe, waitHealthy } from './lib/server.ts';
 import { figure, type Figure } from './lib/stats.ts';
 
@@ -25,39 +25,7 @@ export type LoginBurstResult = {
 
 const PASSWORD = 'the right password, at the real scrypt cost';
 
-/** utime + stime of a process in ms (clock ticks of 10 ms), or NaN without /proc. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 
-function post(agent: Agent, url: URL, path: string, body: unknown): Promise<{ status: number; body: string }> {
-  const data = JSON.stringify(body);
-  return new Promise((ok, fail) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: `/trpc/${path}`,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', fail);
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
-}
 
 /**
  * (f) Issue 10 §3: `requests` batched POSTs of `callsPerRequest` wrong sign-ins at once from one

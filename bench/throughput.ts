@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createAdminSession } from '../server/auth/sessions.ts';
 import type { Database } from '../server/db/client.ts';
 import { BENCH_PASSWORD, type BenchActor } from './identities.ts';
 import type { PgProxy } from './lib/pg-proxy.ts';
+import { cpuMs, post } from './lib/http.ts';
 import { spawnFloor, spawnServe, waitHealthy, type ServeProcess } from './lib/server.ts';
 import { figure, quantile, type Figure } from './lib/stats.ts';
 
@@ -54,15 +55,6 @@ const MIX = [
 ] as const;
 export const MIXES = { mix: MIX, 'operations.start': [MIX[0]] } as const;
 
-/** utime + stime of a process in ms (clock ticks of 10 ms), or NaN without /proc. */
-function cpuMs(pid: number | string | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 
 /** CPU ms of each process named postgres (backends, WAL writer, checkpointer…), by pid. */
 function postgresCpuMs(): Map<string, number> {
@@ -99,33 +91,6 @@ const ownCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-function post(agent: Agent, url: URL, path: string, body: unknown, token?: string): Promise<{ status: number; body: string }> {
-  const data = JSON.stringify(body);
-  return new Promise((ok, fail) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: `/trpc/${path}`,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', fail);
-      },
-    );
-    req.on('error', fail);
-    req.end(data);
-  });
-}
 
 type Options = { url: string; target: Target; mix: MixName; actors: BenchActor[]; seconds: number; warmupSeconds: number; replicas?: number; poolSize?: number };
 
