@@ -8,6 +8,7 @@ import { LOCK_FILE } from '../../../server/db/folder-lock.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { PASSWORD, seedFixture, type Fixture } from '../../helpers/app.ts';
 import { createTestDatabase, pgliteDataDir, testDbKind, type TestDatabase } from '../../helpers/db.ts';
+import { postTrpc as call } from '../../helpers/http.ts';
 
 /**
  * A real server process (`tenantpilot serve`) is killed with SIGKILL in the middle of a load and
@@ -83,15 +84,6 @@ function serve(): Promise<{ child: ChildProcess; url: string; output: () => stri
 }
 
 const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
-
-async function call(url: string, path: string, input: unknown, token?: string) {
-  const res = await fetch(`${url}/trpc/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(input),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 describe(`a server killed with SIGKILL mid-load (${kind}) and restarted`, () => {
   it('keeps every acknowledged action, and no source row lacks its audit entry or telemetry, no telemetry row lacks its source', async () => {

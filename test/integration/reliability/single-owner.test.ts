@@ -8,6 +8,7 @@ import { openPglite } from '../../../server/db/client.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { PASSWORD, seedFixture, type Fixture } from '../../helpers/app.ts';
 import { pgliteDataDir, testDbKind } from '../../helpers/db.ts';
+import { postTrpc as call } from '../../helpers/http.ts';
 
 /**
  * The embedded database has one owner process. While `tenantpilot serve` runs on a folder, a second
@@ -66,15 +67,6 @@ function serve(): Promise<{ child: ChildProcess; url: string; output: () => stri
     child.stderr!.on('data', onData);
     child.once('exit', (code) => fail(new Error(`serve exited (${code}) before listening:\n${output}`)));
   });
-}
-
-async function call(url: string, path: string, input: unknown, token?: string) {
-  const res = await fetch(`${url}/trpc/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(input),
-  });
-  return { status: res.status, body: (await res.json()) as any };
 }
 
 /** Every file under the folder with a hash of its bytes. */
